@@ -1,0 +1,130 @@
+"""Document commands: invoice list/create/issue/pay/credit-note/pdf/link, quotes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from encaisse.adapters.cli.context import Cli, CompanyOpt, FormatOpt, emit
+from encaisse.domain.errors import EncaisseError, NotFoundError
+from encaisse.domain.money import format_amount
+from encaisse.services.ports import InvoiceFilter, InvoiceRow
+
+INVOICE_HEADER = (
+    "number", "kind", "status", "customer_name", "customer_siren", "issue_date", "due_date", "total_incl_tax",
+    "amount_due", "currency",
+)
+
+
+def invoice_row_dict(r: InvoiceRow) -> dict[str, Any]:
+    return {
+        "number": r.number, "kind": r.kind, "status": r.status, "customer_name": r.customer_name,
+        "customer_siren": r.customer_siren, "issue_date": r.issue_date.isoformat(),
+        "due_date": r.due_date.isoformat() if r.due_date else "", "total_incl_tax": format_amount(r.total_incl_tax),
+        "amount_due": format_amount(r.amount_due), "currency": r.currency,
+    }
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except OSError as exc:
+        raise EncaisseError(f"cannot read {path}: {exc.strerror}", code="FILE-UNREADABLE") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EncaisseError(f"{path} is not valid JSON: {exc}", code="INPUT-JSON") from exc
+
+
+def find_invoice_id(cli: Cli, number: str) -> int:
+    company_id = cli.company_id
+    with cli.uow.read() as repo:
+        inv = repo.invoice_by_number(company_id, number)
+        if inv is None and number.isdigit():
+            inv = repo.get_invoice(company_id, int(number))
+        if inv is None or inv.id is None:
+            raise NotFoundError(f"no invoice {number}", code="INVOICE-NOT-FOUND")
+        return inv.id
+
+
+def register(app: typer.Typer) -> None:
+    inv = typer.Typer(no_args_is_help=True, help="Invoices, deposit invoices and credit notes.")
+    app.add_typer(inv, name="invoice")
+
+    @inv.command("list")
+    def invoice_list(
+        status: str | None = typer.Option(None, "--status"), fmt: str = FormatOpt,
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """List invoices (statuses: draft, issued, partially_paid, paid, cancelled)."""
+        cli = Cli(company_siren)
+        company_id = cli.company_id
+        with cli.uow.read() as repo:
+            rows = repo.list_invoices(company_id, InvoiceFilter(status=status, sort="issue_date"))
+        emit([invoice_row_dict(r) for r in rows], INVOICE_HEADER, fmt)
+
+    @inv.command("create")
+    def invoice_create(
+        json_file: Path = typer.Option(..., "--json", help="invoice document (JSON)"),
+        issue_now: bool = typer.Option(False, "--issue", help="issue it at once"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Create a draft invoice from a JSON document (and issue it with --issue)."""
+        from encaisse.services import invoicing
+        from encaisse.services.companies import save_party
+        from encaisse.services.document_input import invoice_from_data
+
+        cli = Cli(company_siren)
+        data = _read_json(json_file)
+        draft = invoice_from_data(cli.company_id, data)
+        company_id = cli.company_id
+        with cli.uow.read() as repo:
+            existing = repo.find_party(company_id, siren=draft.customer.siren, name=draft.customer.name,
+                                       kind="customer")
+        customer = existing or save_party(cli.uow, cli.company_id, draft.customer)
+        stored = invoicing.create_draft(cli.uow, draft.with_changes(customer=customer))
+        assert stored.id is not None
+        if issue_now:
+            stored = invoicing.issue(cli.uow, cli.company_id, stored.id)
+            typer.echo(f"invoice {stored.number} issued ({format_amount(stored.total_incl_tax)} {stored.currency})")
+        else:
+            typer.echo(f"draft invoice {stored.id} created")
+
+    @inv.command("issue")
+    def invoice_issue(draft_id: int, company_siren: str | None = CompanyOpt) -> None:
+        """Issue a draft (all mandatory mentions are checked first)."""
+        from encaisse.services import invoicing
+
+        cli = Cli(company_siren)
+        issued = invoicing.issue(cli.uow, cli.company_id, draft_id)
+        typer.echo(f"invoice {issued.number} issued")
+
+    @inv.command("pay")
+    def invoice_pay(
+        number: str, amount: str = typer.Option(..., "--amount"), on: str = typer.Option(..., "--date"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Record a payment received for an invoice."""
+        from datetime import date
+
+        from encaisse.domain.money import parse_amount
+        from encaisse.services import invoicing
+
+        cli = Cli(company_siren)
+        try:
+            value, day = parse_amount(amount), date.fromisoformat(on)
+        except ValueError as exc:
+            raise EncaisseError(str(exc), code="INPUT-INVALID") from exc
+        updated = invoicing.record_payment(cli.uow, cli.company_id, find_invoice_id(cli, number), value, day)
+        typer.echo(f"invoice {updated.number}: {updated.status.value}, {format_amount(updated.amount_due)} due")
+
+    @inv.command("credit-note")
+    def invoice_credit_note(number: str, company_siren: str | None = CompanyOpt) -> None:
+        """Issue a credit note cancelling an invoice in full."""
+        from encaisse.services import invoicing
+        from encaisse.services.clock import today
+
+        cli = Cli(company_siren)
+        note = invoicing.create_credit_note(cli.uow, cli.company_id, find_invoice_id(cli, number), today())
+        typer.echo(f"credit note {note.number} issued for {number}")

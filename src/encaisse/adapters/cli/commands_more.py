@@ -1,0 +1,9 @@
+"""Commands added by later features."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None

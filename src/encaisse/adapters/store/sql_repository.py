@@ -1,0 +1,639 @@
+"""The SQL implementation of ``services.ports.Repository`` (documents, parties, users, audit)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from encaisse.adapters.store import mapping as mp
+from encaisse.adapters.store import tables as t
+from encaisse.adapters.store.bank_repository import BankRepositoryMixin
+from encaisse.domain.documents import Invoice, Line, Quote, compute_totals
+from encaisse.domain.errors import NotFoundError
+from encaisse.domain.parties import Company, Party
+from encaisse.services.ports import AuditEntry, InvoiceFilter, InvoiceRow, UserRecord
+
+_SORTS: dict[str, Any] = {
+    "issue_date": t.invoice.c.issue_date,
+    "due_date": t.invoice.c.due_date,
+    "number": t.invoice.c.number,
+    "total": t.invoice.c.total_incl_tax,
+    "status": t.invoice.c.status,
+    "customer": sa.func.lower(t.party.c.name),
+}
+
+
+class SqlRepository(BankRepositoryMixin):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # ---- companies and users -------------------------------------------------------------
+    def add_company(self, company: Company) -> Company:
+        new_id = self.conn.execute(
+            t.company.insert().values(**mp.company_values(company)).returning(t.company.c.id)
+        ).scalar_one()
+        return replace(company, id=new_id)
+
+    def get_company(self, company_id: int) -> Company:
+        row = self.conn.execute(sa.select(t.company).where(t.company.c.id == company_id)).first()
+        if row is None:
+            raise NotFoundError(f"company {company_id} not found", code="COMPANY-NOT-FOUND")
+        return mp.company_from(row)
+
+    def update_company(self, company: Company) -> Company:
+        assert company.id is not None
+        self.conn.execute(
+            t.company.update().where(t.company.c.id == company.id).values(**mp.company_values(company))
+        )
+        return company
+
+    def list_companies(self) -> list[Company]:
+        return [mp.company_from(r) for r in self.conn.execute(sa.select(t.company).order_by(t.company.c.id))]
+
+    def company_by_siren(self, siren: str) -> Company | None:
+        row = self.conn.execute(sa.select(t.company).where(t.company.c.siren == siren)).first()
+        return mp.company_from(row) if row else None
+
+    def add_user(self, email: str, name: str, password_hash: str) -> int:
+        return int(
+            self.conn.execute(
+                t.user.insert()
+                .values(email=email.lower(), name=name, password_hash=password_hash)
+                .returning(t.user.c.id)
+            ).scalar_one()
+        )
+
+    def _user(self, where: Any) -> UserRecord | None:
+        row = self.conn.execute(sa.select(t.user).where(where)).first()
+        if row is None:
+            return None
+        members = self.conn.execute(
+            sa.select(t.membership.c.company_id, t.membership.c.role)
+            .where(t.membership.c.user_id == row.id)
+            .order_by(t.membership.c.company_id)
+        ).all()
+        return UserRecord(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            password_hash=row.password_hash,
+            memberships=tuple((m.company_id, m.role) for m in members),
+        )
+
+    def user_by_email(self, email: str) -> UserRecord | None:
+        return self._user(t.user.c.email == email.lower())
+
+    def user_by_id(self, user_id: int) -> UserRecord | None:
+        return self._user(t.user.c.id == user_id)
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.conn.execute(t.user.update().where(t.user.c.id == user_id).values(password_hash=password_hash))
+
+    def add_membership(self, user_id: int, company_id: int, role: str) -> None:
+        self.conn.execute(t.membership.insert().values(user_id=user_id, company_id=company_id, role=role))
+
+    def list_members(self, company_id: int) -> list[tuple[UserRecord, str]]:
+        rows = self.conn.execute(
+            sa.select(t.user, t.membership.c.role)
+            .join(t.membership, t.membership.c.user_id == t.user.c.id)
+            .where(t.membership.c.company_id == company_id)
+            .order_by(t.user.c.email)
+        ).all()
+        return [(UserRecord(r.id, r.email, r.name, r.password_hash), r.role) for r in rows]
+
+    # ---- parties -------------------------------------------------------------------------
+    def add_party(self, company_id: int, party: Party) -> Party:
+        new_id = self.conn.execute(
+            t.party.insert().values(**mp.party_values(company_id, party)).returning(t.party.c.id)
+        ).scalar_one()
+        return replace(party, id=new_id)
+
+    def update_party(self, company_id: int, party: Party) -> Party:
+        assert party.id is not None
+        res = self.conn.execute(
+            t.party.update()
+            .where(t.party.c.id == party.id, t.party.c.company_id == company_id)
+            .values(**mp.party_values(company_id, party))
+        )
+        if res.rowcount == 0:
+            raise NotFoundError("party not found", code="PARTY-NOT-FOUND")
+        return party
+
+    def get_party(self, company_id: int, party_id: int) -> Party:
+        row = self.conn.execute(
+            sa.select(t.party).where(t.party.c.id == party_id, t.party.c.company_id == company_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("party not found", code="PARTY-NOT-FOUND")
+        return mp.party_from(row)
+
+    def find_party(self, company_id: int, *, siren: str = "", name: str = "", kind: str = "") -> Party | None:
+        q = sa.select(t.party).where(t.party.c.company_id == company_id)
+        if kind:
+            q = q.where(t.party.c.kind == kind)
+        if siren:
+            q = q.where(t.party.c.siren == siren)
+        elif name:
+            q = q.where(sa.func.lower(t.party.c.name) == name.lower())
+        else:
+            return None
+        row = self.conn.execute(q.order_by(t.party.c.id).limit(1)).first()
+        return mp.party_from(row) if row else None
+
+    def _party_query(self, company_id: int, kind: str, search: str) -> Any:
+        q = t.party.c.company_id == company_id
+        q = sa.and_(q, t.party.c.kind == kind)
+        if search:
+            like = f"%{search.lower()}%"
+            q = sa.and_(
+                q,
+                sa.or_(
+                    sa.func.lower(t.party.c.name).like(like),
+                    t.party.c.siren.like(like),
+                    sa.func.lower(t.party.c.city).like(like),
+                ),
+            )
+        return q
+
+    def list_parties(
+        self, company_id: int, kind: str, *, search: str = "", limit: int | None = None, offset: int = 0
+    ) -> list[Party]:
+        q = (
+            sa.select(t.party)
+            .where(self._party_query(company_id, kind, search))
+            .order_by(sa.func.lower(t.party.c.name), t.party.c.id)
+        )
+        if limit is not None:
+            q = q.limit(limit).offset(offset)
+        return [mp.party_from(r) for r in self.conn.execute(q)]
+
+    def count_parties(self, company_id: int, kind: str, *, search: str = "") -> int:
+        return int(
+            self.conn.execute(
+                sa.select(sa.func.count())
+                .select_from(t.party)
+                .where(self._party_query(company_id, kind, search))
+            ).scalar_one()
+        )
+
+    # ---- invoices ------------------------------------------------------------------------
+    @staticmethod
+    def _totals(inv: Invoice) -> tuple[Decimal, Decimal, Decimal]:
+        if inv.total_incl_tax_override is not None:
+            return (inv.total_incl_tax_override, Decimal("0.00"), inv.total_incl_tax_override)
+        tot = compute_totals(inv)
+        return (tot.total_excl_tax, tot.total_vat, tot.total_incl_tax)
+
+    def _insert_lines(self, company_id: int, lines: Sequence[Line], **owner: int) -> None:
+        if lines:
+            self.conn.execute(
+                t.invoice_line.insert(),
+                [mp.line_values(company_id, i, ln, **owner) for i, ln in enumerate(lines, 1)],
+            )
+
+    def _write_vat_lines(self, inv: Invoice) -> None:
+        assert inv.id is not None
+        self.conn.execute(t.vat_line.delete().where(t.vat_line.c.invoice_id == inv.id))
+        if inv.status.value == "draft" or inv.total_incl_tax_override is not None:
+            return
+        groups = compute_totals(inv).vat_groups
+        if groups:
+            self.conn.execute(
+                t.vat_line.insert(),
+                [
+                    {
+                        "company_id": inv.company_id,
+                        "invoice_id": inv.id,
+                        "category": g.category.value,
+                        "rate": g.rate,
+                        "taxable_amount": g.taxable_amount,
+                        "tax_amount": g.tax_amount,
+                    }
+                    for g in groups
+                ],
+            )
+
+    def add_invoice(self, invoice: Invoice) -> Invoice:
+        values = mp.invoice_values(invoice, self._totals(invoice))
+        new_id = self.conn.execute(t.invoice.insert().values(**values).returning(t.invoice.c.id)).scalar_one()
+        self._insert_lines(invoice.company_id, invoice.lines, invoice_id=new_id)
+        stored = replace(invoice, id=new_id)
+        self._write_vat_lines(stored)
+        return stored
+
+    def add_invoices_bulk(self, invoices: Sequence[Invoice]) -> None:
+        for inv in invoices:
+            self.add_invoice(inv)
+
+    def add_imported_invoices(self, invoices: Sequence[Invoice]) -> None:
+        """Bulk insert of receivables imported without lines (one executemany per chunk)."""
+        for i in range(0, len(invoices), 2000):
+            chunk = invoices[i : i + 2000]
+            self.conn.execute(
+                t.invoice.insert(), [mp.invoice_values(inv, self._totals(inv)) for inv in chunk]
+            )
+
+    def existing_imported(self, company_id: int, numbers: Sequence[str]) -> dict[str, tuple[Decimal, str]]:
+        out: dict[str, tuple[Decimal, str]] = {}
+        wanted = list(set(numbers))
+        for i in range(0, len(wanted), 500):
+            rows = self.conn.execute(
+                sa.select(
+                    t.invoice.c.number, t.invoice.c.total_incl_tax, t.invoice.c.customer_snapshot
+                ).where(t.invoice.c.company_id == company_id, t.invoice.c.number.in_(wanted[i : i + 500]))
+            )
+            for r in rows:
+                out[r.number] = (r.total_incl_tax, (r.customer_snapshot or {}).get("name", "").lower())
+        return out
+
+    def update_invoice(self, invoice: Invoice) -> Invoice:
+        assert invoice.id is not None
+        values = mp.invoice_values(invoice, self._totals(invoice))
+        res = self.conn.execute(
+            t.invoice.update()
+            .where(t.invoice.c.id == invoice.id, t.invoice.c.company_id == invoice.company_id)
+            .values(**values)
+        )
+        if res.rowcount == 0:
+            raise NotFoundError("invoice not found", code="INVOICE-NOT-FOUND")
+        self.conn.execute(t.invoice_line.delete().where(t.invoice_line.c.invoice_id == invoice.id))
+        self._insert_lines(invoice.company_id, invoice.lines, invoice_id=invoice.id)
+        self._write_vat_lines(invoice)
+        return invoice
+
+    def delete_invoice(self, company_id: int, invoice_id: int) -> None:
+        self.conn.execute(
+            t.invoice_line.delete().where(
+                t.invoice_line.c.invoice_id == invoice_id, t.invoice_line.c.company_id == company_id
+            )
+        )
+        self.conn.execute(t.vat_line.delete().where(t.vat_line.c.invoice_id == invoice_id))
+        self.conn.execute(
+            t.invoice.delete().where(t.invoice.c.id == invoice_id, t.invoice.c.company_id == company_id)
+        )
+
+    def _lines_of(self, column: Any, ids: list[int]) -> dict[int, tuple[Line, ...]]:
+        out: dict[int, list[Line]] = defaultdict(list)
+        if ids:
+            rows = self.conn.execute(
+                sa.select(t.invoice_line).where(column.in_(ids)).order_by(column, t.invoice_line.c.position)
+            )
+            for r in rows:
+                out[r._mapping[column.name]].append(mp.line_from(r))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def get_invoice(self, company_id: int, invoice_id: int) -> Invoice:
+        row = self.conn.execute(
+            sa.select(t.invoice).where(t.invoice.c.id == invoice_id, t.invoice.c.company_id == company_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("invoice not found", code="INVOICE-NOT-FOUND")
+        return mp.invoice_from(
+            row, self._lines_of(t.invoice_line.c.invoice_id, [invoice_id]).get(invoice_id, ())
+        )
+
+    def invoice_by_number(self, company_id: int, number: str) -> Invoice | None:
+        row = self.conn.execute(
+            sa.select(t.invoice.c.id).where(
+                t.invoice.c.company_id == company_id, t.invoice.c.number == number
+            )
+        ).first()
+        return self.get_invoice(company_id, row.id) if row else None
+
+    def invoice_numbers(self, company_id: int, numbers: Iterable[str]) -> set[str]:
+        wanted = list(set(numbers))
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found.update(
+                self.conn.execute(
+                    sa.select(t.invoice.c.number).where(
+                        t.invoice.c.company_id == company_id, t.invoice.c.number.in_(chunk)
+                    )
+                ).scalars()
+            )
+        return found
+
+    def _invoice_where(self, company_id: int, flt: InvoiceFilter) -> Any:
+        c = t.invoice.c
+        cond = [c.company_id == company_id]
+        if flt.status:
+            cond.append(c.status == flt.status)
+        if flt.kind:
+            cond.append(c.kind == flt.kind)
+        if flt.customer_id is not None:
+            cond.append(c.customer_id == flt.customer_id)
+        if flt.open_only:
+            cond.append(c.status.in_(("issued", "partially_paid")))
+        if flt.overdue_on is not None:
+            cond.append(c.status.in_(("issued", "partially_paid")))
+            cond.append(c.due_date < flt.overdue_on)
+        if flt.search:
+            like = f"%{flt.search.lower()}%"
+            cond.append(sa.or_(sa.func.lower(c.number).like(like), sa.func.lower(t.party.c.name).like(like)))
+        return sa.and_(*cond)
+
+    def list_invoices(self, company_id: int, flt: InvoiceFilter) -> list[InvoiceRow]:
+        c = t.invoice.c
+        q = (
+            sa.select(
+                c.id,
+                c.number,
+                c.kind,
+                c.status,
+                c.customer_id,
+                c.customer_snapshot,
+                c.issue_date,
+                c.due_date,
+                c.total_excl_tax,
+                c.total_incl_tax,
+                c.amount_paid,
+                c.amount_credited,
+                c.currency,
+                c.payment_reference,
+                c.disputed,
+            )
+            .select_from(t.invoice.outerjoin(t.party, t.party.c.id == c.customer_id))
+            .where(self._invoice_where(company_id, flt))
+        )
+        key = flt.sort.lstrip("-")
+        col = _SORTS.get(key, c.issue_date)
+        order = [col.desc() if flt.sort.startswith("-") else col.asc(), c.id.desc()]
+        q = q.order_by(*order)
+        if flt.limit is not None:
+            q = q.limit(flt.limit).offset(flt.offset)
+        out = []
+        for r in self.conn.execute(q):
+            snap = r.customer_snapshot or {}
+            out.append(
+                InvoiceRow(
+                    id=r.id,
+                    number=r.number or "",
+                    kind=r.kind,
+                    status=r.status,
+                    customer_id=r.customer_id,
+                    customer_name=snap.get("name", ""),
+                    customer_siren=snap.get("siren", ""),
+                    issue_date=r.issue_date,
+                    due_date=r.due_date,
+                    total_excl_tax=r.total_excl_tax,
+                    total_incl_tax=r.total_incl_tax,
+                    amount_paid=r.amount_paid,
+                    amount_credited=r.amount_credited,
+                    currency=r.currency,
+                    payment_reference=r.payment_reference,
+                    disputed=r.disputed,
+                )
+            )
+        return out
+
+    def count_invoices(self, company_id: int, flt: InvoiceFilter) -> int:
+        q = (
+            sa.select(sa.func.count())
+            .select_from(t.invoice.outerjoin(t.party, t.party.c.id == t.invoice.c.customer_id))
+            .where(self._invoice_where(company_id, flt))
+        )
+        return int(self.conn.execute(q).scalar_one())
+
+    def next_number(self, company_id: int, series: str, fiscal_year: int) -> int:
+        """Gap-free next value: row lock on PostgreSQL; SQLite writers are serialized (BEGIN IMMEDIATE)."""
+        seq = t.number_sequence
+        key = sa.and_(
+            seq.c.company_id == company_id, seq.c.series == series, seq.c.fiscal_year == fiscal_year
+        )
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            self.conn.execute(
+                pg_insert(seq)
+                .values(company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=0)
+                .on_conflict_do_nothing()
+            )
+            current = self.conn.execute(sa.select(seq.c.last_value).where(key).with_for_update()).scalar_one()
+        else:
+            current = self.conn.execute(sa.select(seq.c.last_value).where(key)).scalar()
+            if current is None:
+                self.conn.execute(
+                    seq.insert().values(
+                        company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=0
+                    )
+                )
+                current = 0
+        nxt = int(current) + 1
+        self.conn.execute(seq.update().where(key).values(last_value=nxt))
+        return nxt
+
+    def set_invoice_settlement(
+        self,
+        company_id: int,
+        invoice_id: int,
+        *,
+        amount_paid: Decimal,
+        amount_credited: Decimal,
+        status: str,
+        paid_on: date | None,
+    ) -> None:
+        self.conn.execute(
+            t.invoice.update()
+            .where(t.invoice.c.id == invoice_id, t.invoice.c.company_id == company_id)
+            .values(amount_paid=amount_paid, amount_credited=amount_credited, status=status, paid_on=paid_on)
+        )
+
+    def set_invoice_flags(self, company_id: int, invoice_id: int, **flags: Any) -> None:
+        allowed = {
+            "disputed",
+            "delivery_failed",
+            "in_payment_plan",
+            "last_step_sent",
+            "last_step_sent_on",
+            "indemnity_claimed",
+            "einvoice_status",
+            "issued_at",
+        }
+        unknown = set(flags) - allowed
+        if unknown:
+            raise ValueError(f"not a flag: {sorted(unknown)}")
+        self.conn.execute(
+            t.invoice.update()
+            .where(t.invoice.c.id == invoice_id, t.invoice.c.company_id == company_id)
+            .values(**flags)
+        )
+
+    def add_payment(
+        self,
+        company_id: int,
+        invoice_id: int,
+        day: date,
+        amount: Decimal,
+        *,
+        method: str = "transfer",
+        allocation_id: int | None = None,
+        note: str = "",
+    ) -> int:
+        return int(
+            self.conn.execute(
+                t.payment.insert()
+                .values(
+                    company_id=company_id,
+                    invoice_id=invoice_id,
+                    date=day,
+                    amount=amount,
+                    method=method,
+                    allocation_id=allocation_id,
+                    note=note,
+                )
+                .returning(t.payment.c.id)
+            ).scalar_one()
+        )
+
+    def payments_of(self, company_id: int, invoice_id: int) -> list[tuple[int, date, Decimal, str]]:
+        rows = self.conn.execute(
+            sa.select(t.payment.c.id, t.payment.c.date, t.payment.c.amount, t.payment.c.method)
+            .where(t.payment.c.company_id == company_id, t.payment.c.invoice_id == invoice_id)
+            .order_by(t.payment.c.date, t.payment.c.id)
+        )
+        return [(r.id, r.date, r.amount, r.method) for r in rows]
+
+    def delete_payments_of_allocation(self, company_id: int, allocation_id: int) -> None:
+        self.conn.execute(
+            t.payment.delete().where(
+                t.payment.c.company_id == company_id, t.payment.c.allocation_id == allocation_id
+            )
+        )
+
+    # ---- quotes --------------------------------------------------------------------------
+    def _quote_values(self, q: Quote) -> dict[str, Any]:
+        tot = compute_totals(q)
+        return {
+            "company_id": q.company_id,
+            "number": q.number,
+            "customer_id": q.customer.id,
+            "issue_date": q.issue_date,
+            "validity_date": q.validity_date,
+            "status": q.status.value,
+            "document_discount_percent": q.document_discount_percent,
+            "currency": q.currency,
+            "note": q.note,
+            "accepted_on": q.accepted_on,
+            "total_excl_tax": tot.total_excl_tax,
+            "total_incl_tax": tot.total_incl_tax,
+        }
+
+    def add_quote(self, quote: Quote) -> Quote:
+        new_id = self.conn.execute(
+            t.quote.insert().values(**self._quote_values(quote)).returning(t.quote.c.id)
+        ).scalar_one()
+        self._insert_lines(quote.company_id, quote.lines, quote_id=new_id)
+        return replace(quote, id=new_id)
+
+    def update_quote(self, quote: Quote) -> Quote:
+        assert quote.id is not None
+        self.conn.execute(
+            t.quote.update()
+            .where(t.quote.c.id == quote.id, t.quote.c.company_id == quote.company_id)
+            .values(**self._quote_values(quote))
+        )
+        self.conn.execute(t.invoice_line.delete().where(t.invoice_line.c.quote_id == quote.id))
+        self._insert_lines(quote.company_id, quote.lines, quote_id=quote.id)
+        return quote
+
+    def _quotes(self, q: Any) -> list[Quote]:
+        rows = self.conn.execute(q).all()
+        lines = self._lines_of(t.invoice_line.c.quote_id, [r.id for r in rows])
+        parties: dict[int, Party] = {}
+        out = []
+        for r in rows:
+            if r.customer_id not in parties:
+                parties[r.customer_id] = self.get_party(r.company_id, r.customer_id)
+            out.append(mp.quote_from(r, parties[r.customer_id], lines.get(r.id, ())))
+        return out
+
+    def get_quote(self, company_id: int, quote_id: int) -> Quote:
+        found = self._quotes(
+            sa.select(t.quote).where(t.quote.c.id == quote_id, t.quote.c.company_id == company_id)
+        )
+        if not found:
+            raise NotFoundError("quote not found", code="QUOTE-NOT-FOUND")
+        return found[0]
+
+    def list_quotes(
+        self, company_id: int, *, status: str | None = None, limit: int | None = None
+    ) -> list[Quote]:
+        q = sa.select(t.quote).where(t.quote.c.company_id == company_id)
+        if status:
+            q = q.where(t.quote.c.status == status)
+        q = q.order_by(t.quote.c.issue_date.desc(), t.quote.c.id.desc())
+        if limit:
+            q = q.limit(limit)
+        return self._quotes(q)
+
+    def next_quote_number(self, company_id: int, year: int) -> int:
+        return self.next_number(company_id, "quote", year)
+
+    # ---- audit ---------------------------------------------------------------------------
+    @staticmethod
+    def _audit_from(r: Any) -> AuditEntry:
+        return AuditEntry(
+            r.seq, r.at, r.actor, r.action, r.object_type, r.object_id, r.payload, r.prev_hash, r.hash
+        )
+
+    def last_audit(self, company_id: int) -> AuditEntry | None:
+        r = self.conn.execute(
+            sa.select(t.audit_event)
+            .where(t.audit_event.c.company_id == company_id)
+            .order_by(t.audit_event.c.seq.desc())
+            .limit(1)
+        ).first()
+        return self._audit_from(r) if r else None
+
+    def add_audit(self, company_id: int, entry: AuditEntry) -> None:
+        self.conn.execute(
+            t.audit_event.insert().values(
+                company_id=company_id,
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                payload=entry.payload,
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+
+    def audit_entries(self, company_id: int) -> list[AuditEntry]:
+        rows = self.conn.execute(
+            sa.select(t.audit_event)
+            .where(t.audit_event.c.company_id == company_id)
+            .order_by(t.audit_event.c.seq)
+        )
+        return [self._audit_from(r) for r in rows]
+
+
+class SqlUnitOfWork:
+    """``with uow() as repo:`` — one transaction per use case."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlRepository]:
+        with self.engine.begin() as conn:
+            yield SqlRepository(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlRepository]:
+        """A read-only transaction (no write lock on SQLite)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(encaisse_readonly=True)
+            with conn.begin():
+                yield SqlRepository(conn)
