@@ -232,6 +232,8 @@ class Invoice:
     total_incl_tax_override: Decimal | None = None  # imported receivables without lines
     payment_reference: str = ""  # ISO 11649 RF creditor reference
     disputed: bool = False
+    end_of_month_terms: bool = False  # "45 jours fin de mois" expressly stipulated (PAY-TERM-MAX)
+    periodic: bool = False  # periodic (summary) invoice of one month's supplies (PAY-TERM-PERIODIC)
 
     @property
     def nature(self) -> Nature:

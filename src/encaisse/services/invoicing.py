@@ -151,13 +151,9 @@ def _prepare_for_issue(company: Company, invoice: Invoice) -> Invoice:
         due_date=due,
         penalty_rate=rate,
         recovery_indemnity=b2b,
-        vat_on_debits=company.vat_regime is VatRegime.DEBITS and _has_services(invoice),
+        vat_on_debits=company.vat_regime is VatRegime.DEBITS,
         early_payment_discount=invoice.early_payment_discount or company.early_payment_discount,
     )
-
-
-def _has_services(invoice: Invoice) -> bool:
-    return any(ln.nature.value == "services" for ln in invoice.lines)
 
 
 def _assign_number(repo: Repository, company: Company, invoice: Invoice) -> Invoice:
@@ -172,11 +168,13 @@ def _assign_number(repo: Repository, company: Company, invoice: Invoice) -> Invo
 
 
 def _payment_reference(number: str) -> str:
+    """ISO 11649 RF creditor reference derived from the number ("" when the number is too long for one)."""
+    from encaisse.domain.payment_reference import rf_reference
+
     try:
-        from encaisse.domain.payment_reference import rf_reference
-    except ImportError:  # pragma: no cover - module lands with the collections issue
+        return rf_reference(number)
+    except EncaisseError:
         return ""
-    return rf_reference(number)
 
 
 def issue_in(

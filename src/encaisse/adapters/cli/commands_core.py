@@ -44,15 +44,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create a company (the seller)."""
         from encaisse.domain.terms import default_penalty_rate
-        from encaisse.services.companies import create_company
         from encaisse.services.clock import today
+        from encaisse.services.companies import create_company
 
         cli = Cli()
         stored = create_company(
             cli.uow,
-            Company(name=name, siren=siren, vat_number=vat_number, iban=iban, legal_form=legal_form,
-                    rcs_city=rcs_city or city, address=Address(line1=address, city=city, postcode=postcode),
-                    penalty_rate=default_penalty_rate(today())),
+            Company(
+                name=name,
+                siren=siren,
+                vat_number=vat_number,
+                iban=iban,
+                legal_form=legal_form,
+                rcs_city=rcs_city or city,
+                address=Address(line1=address, city=city, postcode=postcode),
+                penalty_rate=default_penalty_rate(today()),
+            ),
         )
         typer.echo(f"company {stored.name} (SIREN {stored.siren}) created")
 
@@ -67,7 +74,9 @@ def register(app: typer.Typer) -> None:
         typer.echo(result)
 
     @app.command("serve")
-    def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")
+    ) -> None:
         """Serve the web app."""
         import uvicorn
 
@@ -94,8 +103,10 @@ def register(app: typer.Typer) -> None:
             raise EncaisseError(f"cannot read {file}: {exc.strerror}", code="FILE-UNREADABLE") from exc
         cli = Cli(company_siren)
         res = import_receivables(cli.uow, cli.company_id, data)
-        typer.echo(f"{res.imported} invoice(s) imported, {res.skipped} already present, "
-                   f"{res.customers_created} customer(s) created")
+        typer.echo(
+            f"{res.imported} invoice(s) imported, {res.skipped} already present, "
+            f"{res.customers_created} customer(s) created"
+        )
 
     @audit_app.command("verify")
     def audit_verify(company_siren: str | None = CompanyOpt) -> None:

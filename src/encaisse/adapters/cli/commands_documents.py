@@ -14,17 +14,31 @@ from encaisse.domain.money import format_amount
 from encaisse.services.ports import InvoiceFilter, InvoiceRow
 
 INVOICE_HEADER = (
-    "number", "kind", "status", "customer_name", "customer_siren", "issue_date", "due_date", "total_incl_tax",
-    "amount_due", "currency",
+    "number",
+    "kind",
+    "status",
+    "customer_name",
+    "customer_siren",
+    "issue_date",
+    "due_date",
+    "total_incl_tax",
+    "amount_due",
+    "currency",
 )
 
 
 def invoice_row_dict(r: InvoiceRow) -> dict[str, Any]:
     return {
-        "number": r.number, "kind": r.kind, "status": r.status, "customer_name": r.customer_name,
-        "customer_siren": r.customer_siren, "issue_date": r.issue_date.isoformat(),
-        "due_date": r.due_date.isoformat() if r.due_date else "", "total_incl_tax": format_amount(r.total_incl_tax),
-        "amount_due": format_amount(r.amount_due), "currency": r.currency,
+        "number": r.number,
+        "kind": r.kind,
+        "status": r.status,
+        "customer_name": r.customer_name,
+        "customer_siren": r.customer_siren,
+        "issue_date": r.issue_date.isoformat(),
+        "due_date": r.due_date.isoformat() if r.due_date else "",
+        "total_incl_tax": format_amount(r.total_incl_tax),
+        "amount_due": format_amount(r.amount_due),
+        "currency": r.currency,
     }
 
 
@@ -54,7 +68,8 @@ def register(app: typer.Typer) -> None:
 
     @inv.command("list")
     def invoice_list(
-        status: str | None = typer.Option(None, "--status"), fmt: str = FormatOpt,
+        status: str | None = typer.Option(None, "--status"),
+        fmt: str = FormatOpt,
         company_siren: str | None = CompanyOpt,
     ) -> None:
         """List invoices (statuses: draft, issued, partially_paid, paid, cancelled)."""
@@ -80,14 +95,17 @@ def register(app: typer.Typer) -> None:
         draft = invoice_from_data(cli.company_id, data)
         company_id = cli.company_id
         with cli.uow.read() as repo:
-            existing = repo.find_party(company_id, siren=draft.customer.siren, name=draft.customer.name,
-                                       kind="customer")
+            existing = repo.find_party(
+                company_id, siren=draft.customer.siren, name=draft.customer.name, kind="customer"
+            )
         customer = existing or save_party(cli.uow, cli.company_id, draft.customer)
         stored = invoicing.create_draft(cli.uow, draft.with_changes(customer=customer))
         assert stored.id is not None
         if issue_now:
             stored = invoicing.issue(cli.uow, cli.company_id, stored.id)
-            typer.echo(f"invoice {stored.number} issued ({format_amount(stored.total_incl_tax)} {stored.currency})")
+            typer.echo(
+                f"invoice {stored.number} issued ({format_amount(stored.total_incl_tax)} {stored.currency})"
+            )
         else:
             typer.echo(f"draft invoice {stored.id} created")
 
@@ -102,7 +120,9 @@ def register(app: typer.Typer) -> None:
 
     @inv.command("pay")
     def invoice_pay(
-        number: str, amount: str = typer.Option(..., "--amount"), on: str = typer.Option(..., "--date"),
+        number: str,
+        amount: str = typer.Option(..., "--amount"),
+        on: str = typer.Option(..., "--date"),
         company_siren: str | None = CompanyOpt,
     ) -> None:
         """Record a payment received for an invoice."""
@@ -117,7 +137,9 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise EncaisseError(str(exc), code="INPUT-INVALID") from exc
         updated = invoicing.record_payment(cli.uow, cli.company_id, find_invoice_id(cli, number), value, day)
-        typer.echo(f"invoice {updated.number}: {updated.status.value}, {format_amount(updated.amount_due)} due")
+        typer.echo(
+            f"invoice {updated.number}: {updated.status.value}, {format_amount(updated.amount_due)} due"
+        )
 
     @inv.command("credit-note")
     def invoice_credit_note(number: str, company_siren: str | None = CompanyOpt) -> None:

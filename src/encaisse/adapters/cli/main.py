@@ -10,20 +10,32 @@ import sys
 
 import typer
 
-from encaisse.adapters.cli import commands_bank, commands_core, commands_documents, commands_more
+from encaisse.adapters.cli import (
+    commands_bank,
+    commands_collections,
+    commands_core,
+    commands_documents,
+    commands_more,
+)
 from encaisse.domain.errors import EncaisseError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Encaisse: invoices, collections, bank, cash.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Encaisse: invoices, collections, bank, cash.",
+)
 commands_core.register(app)
 commands_documents.register(app)
 commands_bank.register(app)
 commands_more.register(app)
+commands_collections.register(app)
 
 
 def main() -> None:
-    from encaisse.adapters.cli.context import fail
-
     from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from encaisse.adapters.cli.context import fail
 
     try:
         app()
@@ -31,7 +43,11 @@ def main() -> None:
         fail(exc)
         sys.exit(1)
     except (OperationalError, ProgrammingError) as exc:
-        hint = " (run `encaisse db upgrade` first)" if "no such table" in str(exc) or "does not exist" in str(exc) else ""
+        hint = (
+            " (run `encaisse db upgrade` first)"
+            if "no such table" in str(exc) or "does not exist" in str(exc)
+            else ""
+        )
         fail(EncaisseError(f"database error: {str(exc.orig).splitlines()[0]}{hint}", code="DB-ERROR"))
         sys.exit(1)
 

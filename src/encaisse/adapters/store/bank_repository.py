@@ -1,9 +1,419 @@
-"""Bank accounts, transactions, allocations (mixin of SqlRepository)."""
+"""Bank accounts, statement files, transactions, allocations, proposals, aliases (mixin of SqlRepository)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from encaisse.adapters.store import tables as t
+from encaisse.domain.bank import BankTransaction
+from encaisse.domain.errors import NotFoundError
+from encaisse.services.ports import AccountRecord, AllocationRecord, ProposalRecord, StoredTransaction
+
+
+def _tx_from(r: Any, iban: str) -> StoredTransaction:
+    tx = BankTransaction(
+        id=r.id,
+        booking_date=r.booking_date,
+        value_date=r.value_date,
+        amount=r.amount,
+        currency=r.currency,
+        counterparty_name=r.counterparty_name,
+        counterparty_iban=r.counterparty_iban,
+        remittance=r.remittance,
+        structured_reference=r.structured_reference,
+        end_to_end_id=r.end_to_end_id,
+        bank_ref=r.bank_ref,
+        bank_code=r.bank_code,
+        account_iban=iban,
+    )
+    return StoredTransaction(
+        tx=tx,
+        id=r.id,
+        account_id=r.account_id,
+        account_iban=iban,
+        transaction_id=r.transaction_id,
+        amount_allocated=r.amount_allocated,
+        category=r.category,
+    )
 
 
 class BankRepositoryMixin:
     conn: Connection
+
+    # ---- accounts ------------------------------------------------------------------------
+    def get_or_create_account(
+        self, company_id: int, iban: str, *, bic: str = "", name: str = "", currency: str = "EUR"
+    ) -> int:
+        row = self.conn.execute(
+            sa.select(t.bank_account.c.id).where(
+                t.bank_account.c.company_id == company_id, t.bank_account.c.iban == iban
+            )
+        ).first()
+        if row:
+            return int(row.id)
+        return int(
+            self.conn.execute(
+                t.bank_account.insert()
+                .values(
+                    company_id=company_id,
+                    iban=iban,
+                    bic=bic,
+                    name=name or f"Compte {iban[-4:]}",
+                    currency=currency,
+                )
+                .returning(t.bank_account.c.id)
+            ).scalar_one()
+        )
+
+    def list_accounts(self, company_id: int) -> list[AccountRecord]:
+        rows = self.conn.execute(
+            sa.select(t.bank_account)
+            .where(t.bank_account.c.company_id == company_id)
+            .order_by(t.bank_account.c.id)
+        )
+        return [
+            AccountRecord(r.id, r.iban, r.bic, r.name, r.currency, r.balance, r.balance_date) for r in rows
+        ]
+
+    def set_account_balance(self, company_id: int, account_id: int, balance: Decimal, day: date) -> None:
+        self.conn.execute(
+            t.bank_account.update()
+            .where(
+                t.bank_account.c.id == account_id,
+                t.bank_account.c.company_id == company_id,
+                sa.or_(t.bank_account.c.balance_date.is_(None), t.bank_account.c.balance_date <= day),
+            )
+            .values(balance=balance, balance_date=day, updated_at=sa.func.now())
+        )
+
+    # ---- transactions --------------------------------------------------------------------
+    def existing_dedupe_keys(self, company_id: int, account_id: int, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            found.update(
+                self.conn.execute(
+                    sa.select(t.bank_transaction.c.dedupe_key).where(
+                        t.bank_transaction.c.company_id == company_id,
+                        t.bank_transaction.c.account_id == account_id,
+                        t.bank_transaction.c.dedupe_key.in_(keys[i : i + 500]),
+                    )
+                ).scalars()
+            )
+        return found
+
+    def add_statement_file(
+        self, company_id: int, *, sha256: str, filename: str, fmt: str, new: int, duplicates: int
+    ) -> int:
+        return int(
+            self.conn.execute(
+                t.statement_file.insert()
+                .values(
+                    company_id=company_id,
+                    sha256=sha256,
+                    filename=filename,
+                    format=fmt,
+                    new_transactions=new,
+                    duplicates=duplicates,
+                )
+                .returning(t.statement_file.c.id)
+            ).scalar_one()
+        )
+
+    def add_transactions(
+        self,
+        company_id: int,
+        account_id: int,
+        rows: Sequence[tuple[BankTransaction, str, str]],
+        statement_file_id: int | None,
+    ) -> None:
+        """Insert (transaction, transaction_id, dedupe_key) triples in chunks."""
+        for i in range(0, len(rows), 5000):
+            self.conn.execute(
+                t.bank_transaction.insert(),
+                [
+                    {
+                        "company_id": company_id,
+                        "account_id": account_id,
+                        "booking_date": tx.booking_date,
+                        "value_date": tx.value_date,
+                        "amount": tx.amount,
+                        "currency": tx.currency,
+                        "counterparty_name": tx.counterparty_name[:200],
+                        "counterparty_iban": tx.counterparty_iban[:40],
+                        "remittance": tx.remittance,
+                        "structured_reference": tx.structured_reference[:40],
+                        "end_to_end_id": tx.end_to_end_id[:60],
+                        "bank_ref": tx.bank_ref[:120],
+                        "bank_code": tx.bank_code[:40],
+                        "transaction_id": tid[:120],
+                        "dedupe_key": key,
+                        "statement_file_id": statement_file_id,
+                        "amount_allocated": Decimal("0.00"),
+                    }
+                    for tx, tid, key in rows[i : i + 5000]
+                ],
+            )
+
+    def list_transactions(
+        self,
+        company_id: int,
+        *,
+        account_iban: str | None = None,
+        unmatched_only: bool = False,
+        credits_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        ids: Sequence[int] | None = None,
+    ) -> list[StoredTransaction]:
+        bt, ba = t.bank_transaction, t.bank_account
+        q = sa.select(bt, ba.c.iban).join(ba, ba.c.id == bt.c.account_id).where(bt.c.company_id == company_id)
+        if account_iban:
+            q = q.where(ba.c.iban == account_iban)
+        if unmatched_only:
+            q = q.where(bt.c.category.is_(None), sa.func.abs(bt.c.amount) > bt.c.amount_allocated)
+        if credits_only:
+            q = q.where(bt.c.amount > 0)
+        if ids is not None:
+            q = q.where(bt.c.id.in_(list(ids)))
+        q = q.order_by(bt.c.booking_date, bt.c.id)
+        if limit is not None:
+            q = q.limit(limit).offset(offset)
+        return [_tx_from(r, r.iban) for r in self.conn.execute(q)]
+
+    def count_transactions(self, company_id: int, *, unmatched_only: bool = False) -> int:
+        bt = t.bank_transaction
+        q = sa.select(sa.func.count()).select_from(bt).where(bt.c.company_id == company_id)
+        if unmatched_only:
+            q = q.where(bt.c.category.is_(None), sa.func.abs(bt.c.amount) > bt.c.amount_allocated)
+        return int(self.conn.execute(q).scalar_one())
+
+    def get_transaction(self, company_id: int, tx_id: int) -> StoredTransaction:
+        found = self.list_transactions(company_id, ids=[tx_id])
+        if not found:
+            raise NotFoundError("transaction not found", code="BANK-TX-NOT-FOUND")
+        return found[0]
+
+    def set_transaction_category(self, company_id: int, tx_id: int, category: str | None) -> None:
+        self.conn.execute(
+            t.bank_transaction.update()
+            .where(t.bank_transaction.c.id == tx_id, t.bank_transaction.c.company_id == company_id)
+            .values(category=category)
+        )
+
+    # ---- allocations ---------------------------------------------------------------------
+    def add_allocation(
+        self,
+        company_id: int,
+        tx_id: int,
+        invoice_id: int,
+        amount: Decimal,
+        *,
+        how: str,
+        score: float | None,
+        explanation: str,
+    ) -> int:
+        alloc_id = int(
+            self.conn.execute(
+                t.allocation.insert()
+                .values(
+                    company_id=company_id,
+                    transaction_id=tx_id,
+                    invoice_id=invoice_id,
+                    amount=amount,
+                    how=how,
+                    score=score,
+                    explanation=explanation,
+                )
+                .returning(t.allocation.c.id)
+            ).scalar_one()
+        )
+        self.conn.execute(
+            t.bank_transaction.update()
+            .where(t.bank_transaction.c.id == tx_id, t.bank_transaction.c.company_id == company_id)
+            .values(amount_allocated=t.bank_transaction.c.amount_allocated + amount)
+        )
+        return alloc_id
+
+    def delete_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord:
+        rec = self.get_allocation(company_id, allocation_id)
+        self.conn.execute(
+            t.payment.delete().where(
+                t.payment.c.company_id == company_id, t.payment.c.allocation_id == allocation_id
+            )
+        )
+        self.conn.execute(t.allocation.delete().where(t.allocation.c.id == allocation_id))
+        self.conn.execute(
+            t.bank_transaction.update()
+            .where(t.bank_transaction.c.id == rec.transaction_db_id)
+            .values(amount_allocated=t.bank_transaction.c.amount_allocated - rec.amount)
+        )
+        return rec
+
+    def _allocations(self, where: Any) -> list[AllocationRecord]:
+        a, bt, inv = t.allocation, t.bank_transaction, t.invoice
+        q = (
+            sa.select(a, bt.c.transaction_id.label("bank_tid"), inv.c.number)
+            .join(bt, bt.c.id == a.c.transaction_id)
+            .join(inv, inv.c.id == a.c.invoice_id)
+            .where(where)
+            .order_by(a.c.id)
+        )
+        return [
+            AllocationRecord(
+                r.id,
+                r.transaction_id,
+                r.bank_tid,
+                r.invoice_id,
+                r.number or "",
+                r.amount,
+                r.how,
+                r.score,
+                r.explanation,
+            )
+            for r in self.conn.execute(q)
+        ]
+
+    def get_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord:
+        found = self._allocations(
+            sa.and_(t.allocation.c.company_id == company_id, t.allocation.c.id == allocation_id)
+        )
+        if not found:
+            raise NotFoundError("allocation not found", code="ALLOCATION-NOT-FOUND")
+        return found[0]
+
+    def list_allocations(
+        self, company_id: int, *, transaction_id: int | None = None, invoice_id: int | None = None
+    ) -> list[AllocationRecord]:
+        cond = [t.allocation.c.company_id == company_id]
+        if transaction_id is not None:
+            cond.append(t.allocation.c.transaction_id == transaction_id)
+        if invoice_id is not None:
+            cond.append(t.allocation.c.invoice_id == invoice_id)
+        return self._allocations(sa.and_(*cond))
+
+    # ---- proposals, aliases, rules -------------------------------------------------------
+    def replace_proposals(self, company_id: int, proposals: Sequence[ProposalRecord]) -> None:
+        self.conn.execute(
+            t.proposal.delete().where(t.proposal.c.company_id == company_id, t.proposal.c.status == "pending")
+        )
+        for i in range(0, len(proposals), 5000):
+            self.conn.execute(
+                t.proposal.insert(),
+                [
+                    {
+                        "company_id": company_id,
+                        "transaction_id": p.transaction_id,
+                        "allocations": p.allocations,
+                        "score": p.score,
+                        "explanation": p.explanation,
+                        "status": "pending",
+                    }
+                    for p in proposals[i : i + 5000]
+                ],
+            )
+
+    def list_proposals(self, company_id: int, *, status: str = "pending") -> list[ProposalRecord]:
+        rows = self.conn.execute(
+            sa.select(t.proposal)
+            .where(t.proposal.c.company_id == company_id, t.proposal.c.status == status)
+            .order_by(t.proposal.c.score.desc(), t.proposal.c.id)
+        )
+        return [ProposalRecord(r.transaction_id, r.allocations, r.score, r.explanation, r.id) for r in rows]
+
+    def set_proposal_status(self, company_id: int, proposal_id: int, status: str) -> ProposalRecord:
+        row = self.conn.execute(
+            sa.select(t.proposal).where(t.proposal.c.company_id == company_id, t.proposal.c.id == proposal_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("proposal not found", code="PROPOSAL-NOT-FOUND")
+        self.conn.execute(t.proposal.update().where(t.proposal.c.id == proposal_id).values(status=status))
+        return ProposalRecord(row.transaction_id, row.allocations, row.score, row.explanation, row.id)
+
+    def list_aliases(self, company_id: int) -> list[tuple[str, int]]:
+        rows = self.conn.execute(
+            sa.select(t.learned_alias.c.text, t.learned_alias.c.party_id).where(
+                t.learned_alias.c.company_id == company_id
+            )
+        )
+        return [(r.text, r.party_id) for r in rows]
+
+    def add_alias(self, company_id: int, text: str, party_id: int) -> None:
+        exists = self.conn.execute(
+            sa.select(t.learned_alias.c.id).where(
+                t.learned_alias.c.company_id == company_id, t.learned_alias.c.text == text
+            )
+        ).first()
+        if exists:
+            self.conn.execute(
+                t.learned_alias.update().where(t.learned_alias.c.id == exists.id).values(party_id=party_id)
+            )
+        else:
+            self.conn.execute(
+                t.learned_alias.insert().values(company_id=company_id, text=text, party_id=party_id)
+            )
+
+    def list_rules(self, company_id: int) -> list[tuple[int, str, dict[str, Any]]]:
+        rows = self.conn.execute(
+            sa.select(t.category_rule)
+            .where(t.category_rule.c.company_id == company_id)
+            .order_by(t.category_rule.c.id)
+        )
+        return [(r.id, r.category, r.definition) for r in rows]
+
+    def add_rule(self, company_id: int, category: str, definition: dict[str, Any]) -> int:
+        return int(
+            self.conn.execute(
+                t.category_rule.insert()
+                .values(company_id=company_id, category=category, definition=definition)
+                .returning(t.category_rule.c.id)
+            ).scalar_one()
+        )
+
+    def party_ibans(self, company_id: int) -> list[tuple[str, int]]:
+        """IBANs seen for customers (party records and past matched transactions)."""
+        rows = self.conn.execute(
+            sa.select(t.party.c.iban, t.party.c.id).where(
+                t.party.c.company_id == company_id, t.party.c.iban != ""
+            )
+        ).all()
+        out = [(r.iban, r.id) for r in rows]
+        seen = self.conn.execute(
+            sa.select(t.bank_transaction.c.counterparty_iban, t.invoice.c.customer_id)
+            .distinct()
+            .join(t.allocation, t.allocation.c.transaction_id == t.bank_transaction.c.id)
+            .join(t.invoice, t.invoice.c.id == t.allocation.c.invoice_id)
+            .where(
+                t.allocation.c.company_id == company_id,
+                t.bank_transaction.c.counterparty_iban != "",
+                t.invoice.c.customer_id.is_not(None),
+            )
+        ).all()
+        out.extend((r.counterparty_iban, r.customer_id) for r in seen)
+        return out
+
+    def open_items_rows(self, company_id: int) -> Iterable[Any]:
+        inv = t.invoice
+        return self.conn.execute(
+            sa.select(
+                inv.c.id,
+                inv.c.number,
+                inv.c.kind,
+                inv.c.customer_id,
+                inv.c.customer_snapshot,
+                inv.c.total_incl_tax,
+                inv.c.amount_paid,
+                inv.c.amount_credited,
+                inv.c.issue_date,
+                inv.c.due_date,
+                inv.c.payment_reference,
+                inv.c.currency,
+            )
+            .where(inv.c.company_id == company_id, inv.c.status.in_(("issued", "partially_paid")))
+            .order_by(inv.c.id)
+        ).all()

@@ -296,6 +296,8 @@ def invoice_values(
         "imported": inv.total_incl_tax_override is not None,
         "payment_reference": inv.payment_reference,
         "disputed": inv.disputed,
+        "end_of_month_terms": inv.end_of_month_terms,
+        "periodic": inv.periodic,
     }
 
 
@@ -335,6 +337,8 @@ def invoice_from(row: Any, lines: tuple[Line, ...]) -> Invoice:
         total_incl_tax_override=m["total_incl_tax"] if m["imported"] else None,
         payment_reference=m["payment_reference"],
         disputed=m["disputed"],
+        end_of_month_terms=m["end_of_month_terms"],
+        periodic=m["periodic"],
     )
 
 

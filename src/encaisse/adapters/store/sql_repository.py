@@ -431,6 +431,47 @@ class SqlRepository(BankRepositoryMixin):
         self.conn.execute(seq.update().where(key).values(last_value=nxt))
         return nxt
 
+    def set_sequence(self, company_id: int, series: str, fiscal_year: int, last_value: int) -> None:
+        seq = t.number_sequence
+        key = sa.and_(
+            seq.c.company_id == company_id, seq.c.series == series, seq.c.fiscal_year == fiscal_year
+        )
+        if self.conn.execute(sa.select(seq.c.last_value).where(key)).first() is None:
+            self.conn.execute(
+                seq.insert().values(
+                    company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=last_value
+                )
+            )
+        else:
+            self.conn.execute(seq.update().where(key).values(last_value=last_value))
+
+    def add_item(
+        self,
+        company_id: int,
+        *,
+        code: str,
+        description: str,
+        unit: str,
+        unit_price: Decimal,
+        vat_rate: Decimal,
+        nature: str,
+    ) -> int:
+        return int(
+            self.conn.execute(
+                t.item.insert()
+                .values(
+                    company_id=company_id,
+                    code=code,
+                    description=description,
+                    unit=unit,
+                    unit_price=unit_price,
+                    vat_rate=vat_rate,
+                    nature=nature,
+                )
+                .returning(t.item.c.id)
+            ).scalar_one()
+        )
+
     def set_invoice_settlement(
         self,
         company_id: int,

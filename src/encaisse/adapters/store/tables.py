@@ -209,6 +209,8 @@ invoice = sa.Table(
     sa.Column("imported", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("payment_reference", sa.String(40), nullable=False, server_default=""),
     sa.Column("disputed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("end_of_month_terms", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("periodic", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("delivery_failed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("in_payment_plan", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("last_step_sent", sa.String(40), nullable=True),

@@ -411,6 +411,8 @@ def upgrade() -> None:
     sa.Column('imported', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('payment_reference', sa.String(length=40), server_default='', nullable=False),
     sa.Column('disputed', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('end_of_month_terms', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('periodic', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('delivery_failed', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('in_payment_plan', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('last_step_sent', sa.String(length=40), nullable=True),
