@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from encaisse.domain.errors import Problem
+
 
 @dataclass(frozen=True)
 class BankTransaction:
@@ -48,10 +50,12 @@ class Statement:
 
 @dataclass(frozen=True)
 class StatementFile:
-    """What a statement parser returns: the statements and the name of the format."""
+    """What a statement parser returns: the statements, the name of the format, and the
+    non-fatal problems met while reading (e.g. amounts with more than 2 decimals)."""
 
     format: str
     statements: tuple[Statement, ...] = field(default_factory=tuple)
+    problems: tuple[Problem, ...] = ()
 
 
 def dedupe_key(account_iban: str, tx: BankTransaction, occurrence: int) -> str:

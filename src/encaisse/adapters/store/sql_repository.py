@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,15 @@ from encaisse.adapters.store.bank_repository import BankRepositoryMixin
 from encaisse.domain.documents import Invoice, Line, Quote, compute_totals
 from encaisse.domain.errors import NotFoundError
 from encaisse.domain.parties import Company, Party
-from encaisse.services.ports import AuditEntry, InvoiceFilter, InvoiceRow, UserRecord
+from encaisse.services.ports import (
+    ApiTokenRecord,
+    AuditEntry,
+    CustomerRow,
+    InvoiceFilter,
+    InvoiceRow,
+    ItemRecord,
+    UserRecord,
+)
 
 _SORTS: dict[str, Any] = {
     "issue_date": t.invoice.c.issue_date,
@@ -627,6 +635,9 @@ class SqlRepository(BankRepositoryMixin):
         )
 
     def last_audit(self, company_id: int) -> AuditEntry | None:
+        """The chain's last event; on PostgreSQL first takes the company's chain lock until commit."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(7331, :c)"), {"c": company_id})
         r = self.conn.execute(
             sa.select(t.audit_event)
             .where(t.audit_event.c.company_id == company_id)
@@ -658,6 +669,164 @@ class SqlRepository(BankRepositoryMixin):
             .order_by(t.audit_event.c.seq)
         )
         return [self._audit_from(r) for r in rows]
+
+
+    # ---- web read models, catalogue, API tokens, memberships (web issue) -----------------
+    def list_items(self, company_id: int) -> list[ItemRecord]:
+        rows = self.conn.execute(
+            sa.select(t.item).where(t.item.c.company_id == company_id).order_by(t.item.c.code, t.item.c.id)
+        )
+        return [
+            ItemRecord(r.id, r.code, r.description, r.unit, r.unit_price, r.vat_rate, r.nature) for r in rows
+        ]
+
+    def invoice_totals(self, company_id: int, flt: InvoiceFilter) -> tuple[int, Decimal]:
+        """How many invoices match ``flt`` and the sum of what they still owe (one SQL aggregate)."""
+        c = t.invoice.c
+        due = sa.type_coerce(
+            sa.func.coalesce(sa.func.sum(c.total_incl_tax - c.amount_paid - c.amount_credited), 0),
+            t.invoice.c.total_incl_tax.type,
+        )
+        q = (
+            sa.select(sa.func.count(), due)
+            .select_from(t.invoice.outerjoin(t.party, t.party.c.id == c.customer_id))
+            .where(self._invoice_where(company_id, flt))
+        )
+        n, total = self.conn.execute(q).one()
+        return int(n), total if total is not None else Decimal("0.00")
+
+    def customer_rows(
+        self,
+        company_id: int,
+        today: date,
+        *,
+        search: str = "",
+        sort: str = "name",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[CustomerRow]:
+        c = t.invoice.c
+        money = t.invoice.c.total_incl_tax.type
+        due = c.total_incl_tax - c.amount_paid - c.amount_credited
+        agg = (
+            sa.select(
+                c.customer_id.label("cid"),
+                sa.func.count().label("n"),
+                sa.func.sum(due).label("outstanding"),
+                sa.func.sum(sa.case((c.due_date < today, due), else_=0)).label("overdue"),
+            )
+            .where(c.company_id == company_id, c.status.in_(("issued", "partially_paid")))
+            .group_by(c.customer_id)
+            .subquery()
+        )
+        outstanding = sa.type_coerce(sa.func.coalesce(agg.c.outstanding, 0), money)
+        overdue = sa.type_coerce(sa.func.coalesce(agg.c.overdue, 0), money)
+        p = t.party.c
+        sorts: dict[str, Any] = {
+            "name": sa.func.lower(p.name),
+            "city": sa.func.lower(p.city),
+            "outstanding": sa.func.coalesce(agg.c.outstanding, 0),
+            "overdue": sa.func.coalesce(agg.c.overdue, 0),
+        }
+        col = sorts.get(sort.lstrip("-"), sorts["name"])
+        q = (
+            sa.select(
+                p.id,
+                p.name,
+                p.siren,
+                p.city,
+                p.email,
+                sa.func.coalesce(agg.c.n, 0).label("n"),
+                outstanding.label("outstanding"),
+                overdue.label("overdue"),
+            )
+            .select_from(t.party.outerjoin(agg, agg.c.cid == p.id))
+            .where(self._party_query(company_id, "customer", search))
+            .order_by(col.desc() if sort.startswith("-") else col.asc(), p.id)
+        )
+        if limit is not None:
+            q = q.limit(limit).offset(offset)
+        return [
+            CustomerRow(r.id, r.name, r.siren, r.city, r.email, int(r.n), r.outstanding, r.overdue)
+            for r in self.conn.execute(q)
+        ]
+
+    def payment_delays(self, company_id: int, customer_id: int) -> list[tuple[date, date]]:
+        """(due date, paid on) of the customer's paid invoices, for its payment behaviour."""
+        c = t.invoice.c
+        rows = self.conn.execute(
+            sa.select(c.due_date, c.paid_on).where(
+                c.company_id == company_id,
+                c.customer_id == customer_id,
+                c.status == "paid",
+                c.due_date.is_not(None),
+                c.paid_on.is_not(None),
+            )
+        )
+        return [(r.due_date, r.paid_on) for r in rows]
+
+    def invoice_ids_of_quote(self, company_id: int, quote_number: str) -> list[int]:
+        c = t.invoice.c
+        return list(
+            self.conn.execute(
+                sa.select(c.id)
+                .where(c.company_id == company_id, c.quote_number == quote_number)
+                .order_by(c.issue_date, c.id)
+            ).scalars()
+        )
+
+    @staticmethod
+    def _token_from(r: Any) -> ApiTokenRecord:
+        return ApiTokenRecord(r.id, r.company_id, r.user_id, r.name, r.created_at, r.revoked_at)
+
+    def add_api_token(self, company_id: int, user_id: int, name: str, token_hash: str) -> int:
+        return int(
+            self.conn.execute(
+                t.api_token.insert()
+                .values(company_id=company_id, user_id=user_id, name=name, token_hash=token_hash)
+                .returning(t.api_token.c.id)
+            ).scalar_one()
+        )
+
+    def api_token_by_hash(self, token_hash: str) -> ApiTokenRecord | None:
+        row = self.conn.execute(
+            sa.select(t.api_token).where(
+                t.api_token.c.token_hash == token_hash, t.api_token.c.revoked_at.is_(None)
+            )
+        ).first()
+        return self._token_from(row) if row else None
+
+    def list_api_tokens(self, company_id: int) -> list[ApiTokenRecord]:
+        rows = self.conn.execute(
+            sa.select(t.api_token).where(t.api_token.c.company_id == company_id).order_by(t.api_token.c.id)
+        )
+        return [self._token_from(r) for r in rows]
+
+    def revoke_api_token(self, company_id: int, token_id: int) -> bool:
+        res = self.conn.execute(
+            t.api_token.update()
+            .where(
+                t.api_token.c.id == token_id,
+                t.api_token.c.company_id == company_id,
+                t.api_token.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=datetime.now(UTC))
+        )
+        return bool(res.rowcount)
+
+    def set_membership_role(self, user_id: int, company_id: int, role: str) -> None:
+        self.conn.execute(
+            t.membership.update()
+            .where(t.membership.c.user_id == user_id, t.membership.c.company_id == company_id)
+            .values(role=role)
+        )
+
+    def remove_membership(self, user_id: int, company_id: int) -> None:
+        self.conn.execute(
+            t.membership.delete().where(
+                t.membership.c.user_id == user_id, t.membership.c.company_id == company_id
+            )
+        )
 
 
 class SqlUnitOfWork:

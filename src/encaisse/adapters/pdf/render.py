@@ -1,0 +1,209 @@
+"""Render quotes, invoices, deposit invoices, credit notes and formal notices as PDF/A-3b.
+
+WeasyPrint renders the Jinja2 templates of ``templates/`` (autoescaped: party names may
+contain HTML) straight to PDF/A-3b; invoices then get their CII XML embedded as
+``factur-x.xml`` by :mod:`encaisse.adapters.pdf.facturx_embed` (CHECKLIST EINV-FORMATS).
+Fonts are the system DejaVu family, subset and embedded by WeasyPrint (PDF/A requires it).
+The font configuration and the parsed stylesheet are built once per thread and reused.
+
+Rendering never reads the network or the disk for a document: images (logo, EPC QR code)
+are inlined as ``data:`` URIs and any other URL is refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from encaisse.adapters.pdf import mentions
+from encaisse.adapters.pdf.facturx_embed import embed_facturx
+from encaisse.adapters.pdf.fr_format import fr_date
+from encaisse.adapters.pdf.views import (
+    PaymentBlock,
+    company_context,
+    invoice_context,
+    party_context,
+    quote_context,
+)
+from encaisse.domain.documents import Invoice, Quote
+from encaisse.domain.errors import EncaisseError
+from encaisse.domain.parties import Company, Party
+
+__all__ = [
+    "PDF_VARIANT",
+    "PaymentBlock",
+    "html_to_pdfa",
+    "render_html",
+    "render_invoice_facturx",
+    "render_invoice_pdf",
+    "render_letter_pdf",
+    "render_quote_pdf",
+]
+
+PDF_VARIANT = "pdf/a-3b"
+_PACKAGE = "encaisse.adapters.pdf"
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """What is expensive to build and safe to share between renders."""
+
+    environment: Environment
+    fonts: FontConfiguration
+    stylesheet: CSS
+
+
+_local = threading.local()
+
+
+def _engine() -> _Engine:
+    """The engine of the current thread (WeasyPrint's font configuration is not shared across threads)."""
+    engine: _Engine | None = getattr(_local, "engine", None)
+    if engine is None:
+        engine = _local.engine = _build_engine()
+    return engine
+
+
+def _build_engine() -> _Engine:
+    environment = Environment(
+        loader=PackageLoader(_PACKAGE, "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    fonts = FontConfiguration()
+    css_text = resources.files(_PACKAGE).joinpath("templates/document.css").read_text(encoding="utf-8")
+    stylesheet = CSS(string=css_text, font_config=fonts, url_fetcher=_data_only_fetcher())
+    return _Engine(environment, fonts, stylesheet)
+
+
+def _data_only_fetcher() -> URLFetcher:
+    """A fetcher that resolves ``data:`` URIs only (no file, no network: no SSRF, no local reads)."""
+    return URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    """The HTML of a document (useful to debug a template or to show a preview page)."""
+    return _engine().environment.get_template(template).render(**context)
+
+
+def html_to_pdfa(html: str) -> bytes:
+    """Render HTML with the shared stylesheet to a PDF/A-3b document."""
+    engine = _engine()
+    document = HTML(string=html, url_fetcher=_data_only_fetcher())
+    pdf = document.write_pdf(
+        stylesheets=[engine.stylesheet],
+        font_config=engine.fonts,
+        pdf_variant=PDF_VARIANT,
+    )
+    if not isinstance(pdf, bytes):  # pragma: no cover - write_pdf without target returns bytes
+        raise EncaisseError("WeasyPrint returned no PDF", code="PDF-RENDER")
+    return pdf
+
+
+def render_invoice_pdf(
+    invoice: Invoice,
+    company: Company,
+    *,
+    xml: bytes | None,
+    payment: PaymentBlock | None = None,
+    today: date | None = None,
+) -> bytes:
+    """An invoice, deposit invoice or credit note as PDF/A-3b (CHECKLIST §1, CN-REFERENCE, DEP-FINAL).
+
+    When ``xml`` (a CII EN 16931 document) is given it is embedded as ``factur-x.xml`` with
+    ``/AFRelationship /Data`` and the Factur-X XMP extension (EINV-FORMATS). ``today`` is only
+    printed on drafts ("Aperçu du …"); it defaults to the issue date (no clock is read).
+    """
+    context = invoice_context(invoice, company, payment, today or invoice.issue_date)
+    pdf = html_to_pdfa(render_html("invoice.html", context))
+    if xml is None:
+        return pdf
+    title = mentions.document_title(invoice)
+    number = invoice.number or "brouillon"
+    seller = mentions.seller_display_name(company)
+    metadata = {
+        "author": seller,
+        "title": f"{seller} : {title} {number}",
+        "subject": f"{title} N° {number} du {fr_date(invoice.issue_date)} émise par {seller}",
+        "keywords": f"{title}, Factur-X",
+    }
+    return embed_facturx(pdf, xml, metadata=metadata, afrelationship="data")
+
+
+def render_quote_pdf(quote: Quote, company: Company) -> bytes:
+    """A quote ("Devis") with its validity date and a "Bon pour accord" box (QUO-B2B, QUO-VALIDITY)."""
+    return html_to_pdfa(render_html("quote.html", quote_context(quote, company)))
+
+
+def render_letter_pdf(
+    company: Company,
+    customer: Party,
+    *,
+    title: str,
+    paragraphs: Sequence[str],
+    table: Sequence[tuple[str, ...]],
+    place_date: str,
+) -> bytes:
+    """A formal notice (mise en demeure) or any letter on the company's letterhead (DUN-MED-CONTENT).
+
+    ``table`` (e.g. the unpaid invoices) follows the first paragraph ending with a colon
+    (« … les factures suivantes : »), or the first paragraph when none does; its first row
+    is the header row (pass ``()`` for a table without header). ``place_date`` is printed
+    as given, e.g. "Lyon, le 04/12/2026".
+    """
+    header = tuple(table[0]) if table else ()
+    split = next((i + 1 for i, p in enumerate(paragraphs) if p.rstrip().endswith(":")), 1)
+    context = {
+        "title": title,
+        "seller": company_context(company),
+        "recipient": party_context(customer),
+        "place_date": place_date,
+        "paragraphs_before": list(paragraphs[:split]),
+        "paragraphs_after": list(paragraphs[split:]),
+        "table_header": header,
+        "table_rows": [tuple(row) for row in table[1:]],
+    }
+    return html_to_pdfa(render_html("letter.html", context))
+
+
+CiiExport = Callable[..., bytes]
+
+
+def _cii_export() -> CiiExport:
+    """``encaisse.formats.cii.export`` when that module is installed (imported lazily)."""
+    try:
+        module = importlib.import_module("encaisse.formats.cii")
+    except ModuleNotFoundError as exc:
+        raise EncaisseError(
+            "the CII exporter (encaisse.formats.cii) is not available", code="PDF-CII-UNAVAILABLE"
+        ) from exc
+    export = getattr(module, "export", None)
+    if not callable(export):
+        raise EncaisseError("encaisse.formats.cii has no export()", code="PDF-CII-UNAVAILABLE")
+    return export  # type: ignore[no-any-return]
+
+
+def render_invoice_facturx(
+    invoice: Invoice,
+    company: Company,
+    *,
+    payment: PaymentBlock | None = None,
+    today: date | None = None,
+) -> bytes:
+    """Factur-X EN 16931 invoice: CII from ``encaisse.formats.cii.export``, embedded in the PDF/A-3b."""
+    xml = _cii_export()(invoice, company, profile="EN16931")
+    if not isinstance(xml, bytes):
+        raise EncaisseError("the CII exporter returned no bytes", code="PDF-CII-UNAVAILABLE")
+    return render_invoice_pdf(invoice, company, xml=xml, payment=payment, today=today)

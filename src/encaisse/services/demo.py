@@ -1,0 +1,151 @@
+"""Load the generated demo company into the store (``encaisse demo``), once.
+
+Payments received in the last days are left unreconciled so the bank page and
+``encaisse reconcile`` have real work to show (SCENARIOS 4).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from encaisse.domain.bank import dedupe_key
+from encaisse.domain.documents import Invoice, InvoiceStatus
+from encaisse.domain.lifecycle import status_after_payments
+from encaisse.domain.money import ZERO
+from encaisse.domain.numbering import fiscal_year_of, series_key
+from encaisse.domain.parties import Party
+from encaisse.services import audit
+from encaisse.services.accounts import hash_password
+from encaisse.services.demo_data import DEMO_LOGIN, DemoPayment, generate
+from encaisse.services.ports import Repository, StoredTransaction, UnitOfWork
+
+ACCOUNTANT_LOGIN = ("comptable@encaisse.fr", "demo-encaisse")
+UNRECONCILED_DAYS = 6
+
+
+def _seq_of(number: str) -> int:
+    digits = number.rsplit("-", 1)[-1]
+    return int(digits) if digits.isdigit() else 0
+
+
+def load_demo(uow: UnitOfWork, *, seed: int, today: date, months: int = 14) -> str:
+    ds = generate(seed, today=today, months=months)
+    with uow() as repo:
+        if repo.company_by_siren(ds.company.siren):
+            return f"demo company {ds.company.name} already present (login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})"
+        company = repo.add_company(ds.company)
+        cid = company.id or 0
+        for (email, password), role, name in (
+            (DEMO_LOGIN, "owner", "Gérant démo"),
+            (ACCOUNTANT_LOGIN, "accountant", "Cabinet comptable démo"),
+        ):
+            user = repo.user_by_email(email)
+            uid = user.id if user else repo.add_user(email, name, hash_password(password))
+            repo.add_membership(uid, cid, role)
+        parties: dict[str, Party] = {}
+        for p in (*ds.customers, *ds.suppliers):
+            parties[p.name] = repo.add_party(cid, p)
+        for item in ds.items:
+            repo.add_item(
+                cid,
+                code=item.code,
+                description=item.description,
+                unit=item.unit,
+                unit_price=item.unit_price,
+                vat_rate=Decimal(20),
+                nature=item.nature.value,
+            )
+        for q in ds.quotes:
+            repo.add_quote(replace(q, company_id=cid, customer=parties[q.customer.name]))
+
+        recent = {p for p in ds.payments if p.bank_ref and p.date > today - timedelta(days=UNRECONCILED_DAYS)}
+        unrecorded: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for pay in recent:
+            unrecorded[pay.invoice_number] += pay.amount
+        by_number: dict[str, Invoice] = {}
+        sequences: dict[tuple[str, int], int] = {}
+        for inv in sorted(ds.invoices, key=lambda i: (i.issue_date, i.number)):
+            inv = replace(inv, company_id=cid, customer=parties.get(inv.customer.name, inv.customer))
+            if inv.number in unrecorded:
+                paid = inv.amount_paid - unrecorded[inv.number]
+                status = status_after_payments(
+                    InvoiceStatus.ISSUED, inv.total_incl_tax, paid + inv.amount_credited
+                )
+                inv = replace(inv, amount_paid=paid, status=status)
+            if inv.number:
+                pattern = (
+                    company.credit_note_pattern
+                    if inv.kind.value == "credit_note"
+                    else company.invoice_pattern
+                )
+                key = (series_key(inv.kind.value, pattern), fiscal_year_of(inv.issue_date))
+                sequences[key] = max(sequences.get(key, 0), _seq_of(inv.number))
+                inv = replace(inv, series=key[0])
+            stored = repo.add_invoice(inv)
+            if stored.number:
+                by_number[stored.number] = stored
+        for (series, year), last in sequences.items():
+            repo.set_sequence(cid, series, year, last)
+        quote_year_max: dict[int, int] = {}
+        for q in ds.quotes:
+            if q.number:
+                quote_year_max[q.issue_date.year] = max(
+                    quote_year_max.get(q.issue_date.year, 0), _seq_of(q.number)
+                )
+        for year, last in quote_year_max.items():
+            repo.set_sequence(cid, "quote", year, last)
+
+        account_id = repo.get_or_create_account(
+            cid, ds.account_iban, bic=ds.account_bic, name="Compte courant"
+        )
+        occurrences: dict[str, int] = defaultdict(int)
+        rows = []
+        for tx in ds.transactions:
+            base = dedupe_key(ds.account_iban, tx, 0)
+            occurrences[base] += 1
+            rows.append((tx, tx.bank_ref, dedupe_key(ds.account_iban, tx, occurrences[base] - 1)))
+        repo.add_transactions(cid, account_id, rows, None)
+        repo.set_account_balance(cid, account_id, ds.closing_balance, today)
+        tx_ids = {s.tx.bank_ref: s for s in repo.list_transactions(cid)}
+        _record_payments(repo, cid, ds.payments, recent, by_number, tx_ids)
+        audit.record(repo, cid, "demo.loaded", "company", cid, {"seed": seed, "invoices": len(ds.invoices)})
+    return (
+        f"demo company {company.name} created: {len(ds.customers)} customers, {len(ds.invoices)} documents, "
+        f"{len(ds.transactions)} bank transactions; login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]} "
+        f"(accountant: {ACCOUNTANT_LOGIN[0]})"
+    )
+
+
+def _record_payments(
+    r: Repository,
+    cid: int,
+    payments: tuple[DemoPayment, ...],
+    recent: set[DemoPayment],
+    by_number: dict[str, Invoice],
+    tx_ids: dict[str, StoredTransaction],
+) -> None:
+    left: dict[str, Decimal] = {}
+    for p in sorted(payments, key=lambda p: (p.date, p.invoice_number)):
+        if p in recent or p.invoice_number not in by_number:
+            continue
+        inv = by_number[p.invoice_number]
+        alloc_id = None
+        stx = tx_ids.get(p.bank_ref) if p.bank_ref else None
+        if stx is not None:
+            remaining = left.setdefault(p.bank_ref, abs(stx.tx.amount))
+            share = min(p.amount - p.fee, remaining)
+            if share > 0:
+                alloc_id = r.add_allocation(
+                    cid,
+                    stx.id,
+                    inv.id or 0,
+                    share,
+                    how="manual",
+                    score=None,
+                    explanation="rapprochement de la démo",
+                )
+                left[p.bank_ref] = remaining - share
+        r.add_payment(cid, inv.id or 0, p.date, p.amount, method=p.method, allocation_id=alloc_id)
