@@ -150,3 +150,20 @@ def register(app: typer.Typer) -> None:
         cli = Cli(company_siren)
         note = invoicing.create_credit_note(cli.uow, cli.company_id, find_invoice_id(cli, number), today())
         typer.echo(f"credit note {note.number} issued for {number}")
+
+    @inv.command("pdf")
+    def invoice_pdf(
+        number: str,
+        output: Path = typer.Option(..., "-o", "--output", help="where to write the PDF"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Write the PDF/A-3b of an invoice, with its embedded Factur-X EN 16931 XML."""
+        from encaisse.adapters.pdf.documents import invoice_pdf as render
+
+        cli = Cli(company_siren)
+        pdf = render(cli.uow, cli.company_id, find_invoice_id(cli, number))
+        try:
+            output.write_bytes(pdf)
+        except OSError as exc:
+            raise EncaisseError(f"cannot write {output}: {exc.strerror}", code="FILE-UNWRITABLE") from exc
+        typer.echo(f"{output} written ({len(pdf)} bytes)")

@@ -1,0 +1,118 @@
+"""Import a bank statement file (``encaisse bank import``, bank page upload).
+
+Format auto-detected by ``formats.bank_registry``. One file = one transaction: a bad file stores
+nothing. Idempotent: each transaction has a dedupe key (the bank's reference, else a stable hash of
+account, dates, amount, text and its position among identical ones), so re-importing a file or an
+overlapping period adds nothing. Balances are checked against the transactions and mismatches are
+reported as warnings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+from encaisse.domain.bank import BankTransaction, Statement, balance_problems, dedupe_key
+from encaisse.domain.errors import Problem, Severity, ValidationError
+from encaisse.domain.parties import compact_digits, is_valid_iban
+from encaisse.formats.bank_registry import parse_statement_file
+from encaisse.services import audit
+from encaisse.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class BankImportResult:
+    format: str
+    accounts: tuple[str, ...]
+    new: int
+    duplicates: int
+    problems: tuple[Problem, ...]
+
+
+def transaction_id_of(tx: BankTransaction, key: str) -> str:
+    """The contract's ``transaction_id``: the bank's entry reference, else the stable hash key."""
+    return tx.bank_ref or key.removeprefix("h:")
+
+
+def import_statement(
+    uow: UnitOfWork,
+    company_id: int,
+    data: bytes,
+    *,
+    filename: str = "",
+    account_iban: str | None = None,
+    actor: str = "",
+) -> BankImportResult:
+    chosen = compact_digits(account_iban or "")
+    if chosen and not is_valid_iban(chosen):
+        raise ValidationError(
+            f"invalid IBAN {account_iban!r}",
+            code="IBAN-INVALID",
+            problems=[Problem("IBAN-INVALID", "invalid IBAN", field="account")],
+        )
+    parsed = parse_statement_file(data, account_iban=chosen)
+    problems: list[Problem] = list(parsed.problems)
+    statements: list[tuple[str, Statement]] = []
+    for stmt in parsed.statements:
+        iban = compact_digits(stmt.account_iban) or chosen
+        if not iban:
+            raise ValidationError(
+                "this file does not name its account: pass --account IBAN", code="BANK-NO-ACCOUNT"
+            )
+        if chosen and iban != chosen:
+            raise ValidationError(
+                f"the file is for account {iban}, not {chosen}: nothing imported", code="BANK-WRONG-ACCOUNT"
+            )
+        for text in balance_problems(stmt):
+            if not any(p.code == "BANK-BALANCE-MISMATCH" for p in problems):
+                problems.append(Problem("BANK-BALANCE-MISMATCH", text, severity=Severity.WARN))
+        statements.append((iban, stmt))
+    sha = hashlib.sha256(data).hexdigest()
+    new_total = dup_total = 0
+    with uow() as repo:
+        accounts = []
+        for iban, stmt in statements:
+            account_id = repo.get_or_create_account(company_id, iban, bic=stmt.bic, currency=stmt.currency)
+            accounts.append(iban)
+            seen: Counter[str] = Counter()
+            keyed: list[tuple[BankTransaction, str, str]] = []
+            for tx in stmt.transactions:
+                base = dedupe_key(iban, tx, 0)
+                key = dedupe_key(iban, tx, seen[base])
+                seen[base] += 1
+                keyed.append((tx, transaction_id_of(tx, key), key))
+            existing = repo.existing_dedupe_keys(company_id, account_id, [k for _, _, k in keyed])
+            fresh = [row for row in keyed if row[2] not in existing]
+            new_total += len(fresh)
+            dup_total += len(keyed) - len(fresh)
+            if fresh:
+                file_id = repo.add_statement_file(
+                    company_id,
+                    sha256=sha,
+                    filename=filename[:300],
+                    fmt=parsed.format,
+                    new=len(fresh),
+                    duplicates=len(keyed) - len(fresh),
+                )
+                repo.add_transactions(company_id, account_id, fresh, file_id)
+            if stmt.closing_balance is not None:
+                day = stmt.closing_date or max((t.booking_date for t in stmt.transactions), default=None)
+                if day is not None:
+                    repo.set_account_balance(company_id, account_id, stmt.closing_balance, day)
+        if new_total:
+            audit.record(
+                repo,
+                company_id,
+                "bank.imported",
+                "statement_file",
+                sha[:16],
+                {
+                    "format": parsed.format,
+                    "new": new_total,
+                    "duplicates": dup_total,
+                    "filename": filename[:100],
+                },
+                actor=actor,
+            )
+    return BankImportResult(parsed.format, tuple(accounts), new_total, dup_total, tuple(problems))
