@@ -71,6 +71,39 @@ class StoredTransaction:
 
 
 @dataclass(frozen=True)
+class AccountRecord:
+    id: int
+    iban: str
+    bic: str
+    name: str
+    currency: str
+    balance: Decimal | None
+    balance_date: date | None
+
+
+@dataclass(frozen=True)
+class AllocationRecord:
+    id: int
+    transaction_db_id: int
+    transaction_id: str  # the bank's reference (contract transaction_id)
+    invoice_id: int
+    invoice_number: str
+    amount: Decimal
+    how: str
+    score: float | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    transaction_id: int  # bank_transaction primary key
+    allocations: list[dict[str, Any]]  # [{"invoice_id", "number", "amount"}]
+    score: float
+    explanation: str
+    id: int | None = None
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     seq: int
     at: datetime
@@ -133,6 +166,18 @@ class Repository(Protocol):
     def list_invoices(self, company_id: int, flt: InvoiceFilter) -> list[InvoiceRow]: ...
     def count_invoices(self, company_id: int, flt: InvoiceFilter) -> int: ...
     def next_number(self, company_id: int, series: str, fiscal_year: int) -> int: ...
+    def set_sequence(self, company_id: int, series: str, fiscal_year: int, last_value: int) -> None: ...
+    def add_item(
+        self,
+        company_id: int,
+        *,
+        code: str,
+        description: str,
+        unit: str,
+        unit_price: Decimal,
+        vat_rate: Decimal,
+        nature: str,
+    ) -> int: ...
     def set_invoice_settlement(
         self,
         company_id: int,
@@ -165,11 +210,137 @@ class Repository(Protocol):
     def next_quote_number(self, company_id: int, year: int) -> int: ...
     def set_invoice_flags(self, company_id: int, invoice_id: int, **flags: Any) -> None: ...
 
+    # bank
+    def get_or_create_account(
+        self, company_id: int, iban: str, *, bic: str = "", name: str = "", currency: str = "EUR"
+    ) -> int: ...
+    def list_accounts(self, company_id: int) -> list[AccountRecord]: ...
+    def set_account_balance(self, company_id: int, account_id: int, balance: Decimal, day: date) -> None: ...
+    def existing_dedupe_keys(self, company_id: int, account_id: int, keys: Sequence[str]) -> set[str]: ...
+    def add_statement_file(
+        self, company_id: int, *, sha256: str, filename: str, fmt: str, new: int, duplicates: int
+    ) -> int: ...
+    def add_transactions(
+        self,
+        company_id: int,
+        account_id: int,
+        rows: Sequence[tuple[BankTransaction, str, str]],
+        statement_file_id: int | None,
+    ) -> None: ...
+    def list_transactions(
+        self,
+        company_id: int,
+        *,
+        account_iban: str | None = None,
+        unmatched_only: bool = False,
+        credits_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        ids: Sequence[int] | None = None,
+    ) -> list[StoredTransaction]: ...
+    def count_transactions(self, company_id: int, *, unmatched_only: bool = False) -> int: ...
+    def get_transaction(self, company_id: int, tx_id: int) -> StoredTransaction: ...
+    def set_transaction_category(self, company_id: int, tx_id: int, category: str | None) -> None: ...
+    def add_allocation(
+        self,
+        company_id: int,
+        tx_id: int,
+        invoice_id: int,
+        amount: Decimal,
+        *,
+        how: str,
+        score: float | None,
+        explanation: str,
+    ) -> int: ...
+    def delete_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord: ...
+    def get_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord: ...
+    def list_allocations(
+        self, company_id: int, *, transaction_id: int | None = None, invoice_id: int | None = None
+    ) -> list[AllocationRecord]: ...
+    def replace_proposals(self, company_id: int, proposals: Sequence[ProposalRecord]) -> None: ...
+    def list_proposals(self, company_id: int, *, status: str = "pending") -> list[ProposalRecord]: ...
+    def set_proposal_status(self, company_id: int, proposal_id: int, status: str) -> ProposalRecord: ...
+    def list_aliases(self, company_id: int) -> list[tuple[str, int]]: ...
+    def add_alias(self, company_id: int, text: str, party_id: int) -> None: ...
+    def list_rules(self, company_id: int) -> list[tuple[int, str, dict[str, Any]]]: ...
+    def add_rule(self, company_id: int, category: str, definition: dict[str, Any]) -> int: ...
+    def party_ibans(self, company_id: int) -> list[tuple[str, int]]: ...
+    def open_items_rows(self, company_id: int) -> Iterable[Any]: ...
+
+    def load_invoices(self, company_id: int) -> list[Invoice]: ...
+    def all_payments(self, company_id: int) -> list[tuple[str, date, Decimal]]: ...
+
+    # inbox (supplier e-invoices)
+    def find_received(self, company_id: int, supplier_id: int, number: str) -> int | None: ...
+    def add_received(self, company_id: int, values: dict[str, Any]) -> int: ...
+    def list_received(self, company_id: int, *, open_only: bool = False) -> list[dict[str, Any]]: ...
+
     # audit
     def last_audit(self, company_id: int) -> AuditEntry | None: ...
     def add_audit(self, company_id: int, entry: AuditEntry) -> None: ...
     def audit_entries(self, company_id: int) -> list[AuditEntry]: ...
 
+    # web read models, catalogue, API tokens and memberships (web issue)
+    def list_items(self, company_id: int) -> list[ItemRecord]: ...
+    def invoice_totals(self, company_id: int, flt: InvoiceFilter) -> tuple[int, Decimal]: ...
+    def customer_rows(
+        self,
+        company_id: int,
+        today: date,
+        *,
+        search: str = "",
+        sort: str = "name",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[CustomerRow]: ...
+    def payment_delays(self, company_id: int, customer_id: int) -> list[tuple[date, date]]: ...
+    def invoice_ids_of_quote(self, company_id: int, quote_number: str) -> list[int]: ...
+    def add_api_token(self, company_id: int, user_id: int, name: str, token_hash: str) -> int: ...
+    def api_token_by_hash(self, token_hash: str) -> ApiTokenRecord | None: ...
+    def list_api_tokens(self, company_id: int) -> list[ApiTokenRecord]: ...
+    def revoke_api_token(self, company_id: int, token_id: int) -> bool: ...
+    def set_membership_role(self, user_id: int, company_id: int, role: str) -> None: ...
+    def remove_membership(self, user_id: int, company_id: int) -> None: ...
+
 
 class UnitOfWork(Protocol):
     def __call__(self) -> AbstractContextManager[Repository]: ...
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """A catalogue item (article) offered on quotes and invoices."""
+
+    id: int
+    code: str
+    description: str
+    unit: str
+    unit_price: Decimal
+    vat_rate: Decimal
+    nature: str
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """A customer with what it owes, for the customer list."""
+
+    id: int
+    name: str
+    siren: str
+    city: str
+    email: str
+    open_invoices: int
+    outstanding: Decimal
+    overdue: Decimal
+
+
+@dataclass(frozen=True)
+class ApiTokenRecord:
+    """A REST API token; only the SHA-256 of the secret is stored."""
+
+    id: int
+    company_id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None

@@ -417,3 +417,52 @@ class BankRepositoryMixin:
             .where(inv.c.company_id == company_id, inv.c.status.in_(("issued", "partially_paid")))
             .order_by(inv.c.id)
         ).all()
+
+    # ---- inbox ---------------------------------------------------------------------------
+    def find_received(self, company_id: int, supplier_id: int, number: str) -> int | None:
+        row = self.conn.execute(
+            sa.select(t.received_invoice.c.id).where(
+                t.received_invoice.c.company_id == company_id,
+                t.received_invoice.c.supplier_id == supplier_id,
+                t.received_invoice.c.number == number,
+            )
+        ).first()
+        return int(row.id) if row else None
+
+    def add_received(self, company_id: int, values: dict[str, Any]) -> int:
+        return int(
+            self.conn.execute(
+                t.received_invoice.insert()
+                .values(company_id=company_id, **values)
+                .returning(t.received_invoice.c.id)
+            ).scalar_one()
+        )
+
+    def list_received(self, company_id: int, *, open_only: bool = False) -> list[dict[str, Any]]:
+        ri, p = t.received_invoice, t.party
+        q = (
+            sa.select(
+                ri.c.id,
+                ri.c.number,
+                ri.c.issue_date,
+                ri.c.due_date,
+                ri.c.currency,
+                ri.c.total_excl_tax,
+                ri.c.total_vat,
+                ri.c.total_incl_tax,
+                ri.c.amount_due,
+                ri.c.amount_paid,
+                ri.c.status,
+                ri.c.iban,
+                ri.c.syntax,
+                ri.c.sha256,
+                p.c.name.label("supplier_name"),
+                p.c.id.label("supplier_id"),
+            )
+            .join(p, p.c.id == ri.c.supplier_id)
+            .where(ri.c.company_id == company_id)
+            .order_by(ri.c.due_date, ri.c.id)
+        )
+        if open_only:
+            q = q.where(ri.c.amount_paid < ri.c.amount_due)
+        return [dict(r._mapping) for r in self.conn.execute(q)]

@@ -308,6 +308,29 @@ class SqlRepository(BankRepositoryMixin):
             row, self._lines_of(t.invoice_line.c.invoice_id, [invoice_id]).get(invoice_id, ())
         )
 
+    def load_invoices(self, company_id: int) -> list[Invoice]:
+        """Every invoice of the company with its lines (forecast, reports); lines loaded in one query."""
+        rows = self.conn.execute(
+            sa.select(t.invoice).where(t.invoice.c.company_id == company_id).order_by(t.invoice.c.id)
+        ).all()
+        lines: dict[int, list[Line]] = defaultdict(list)
+        for r in self.conn.execute(
+            sa.select(t.invoice_line)
+            .where(t.invoice_line.c.company_id == company_id, t.invoice_line.c.invoice_id.is_not(None))
+            .order_by(t.invoice_line.c.invoice_id, t.invoice_line.c.position)
+        ):
+            lines[r.invoice_id].append(mp.line_from(r))
+        return [mp.invoice_from(r, tuple(lines.get(r.id, ()))) for r in rows]
+
+    def all_payments(self, company_id: int) -> list[tuple[str, date, Decimal]]:
+        rows = self.conn.execute(
+            sa.select(t.invoice.c.number, t.payment.c.date, t.payment.c.amount)
+            .join(t.invoice, t.invoice.c.id == t.payment.c.invoice_id)
+            .where(t.payment.c.company_id == company_id)
+            .order_by(t.payment.c.date, t.payment.c.id)
+        )
+        return [(r.number or "", r.date, r.amount) for r in rows]
+
     def invoice_by_number(self, company_id: int, number: str) -> Invoice | None:
         row = self.conn.execute(
             sa.select(t.invoice.c.id).where(
@@ -669,7 +692,6 @@ class SqlRepository(BankRepositoryMixin):
             .order_by(t.audit_event.c.seq)
         )
         return [self._audit_from(r) for r in rows]
-
 
     # ---- web read models, catalogue, API tokens, memberships (web issue) -----------------
     def list_items(self, company_id: int) -> list[ItemRecord]:
