@@ -8,4 +8,4 @@ from datetime import date
 
 def today() -> date:
     override = os.environ.get("ENCAISSE_TODAY")
-    return date.fromisoformat(override) if override else date.today()  # noqa: DTZ011
+    return date.fromisoformat(override) if override else date.today()

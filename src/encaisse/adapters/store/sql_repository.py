@@ -29,6 +29,18 @@ from encaisse.services.ports import (
     UserRecord,
 )
 
+# Statements compiled once; parameters passed separately keep SQLAlchemy's compiled cache hot.
+_INSERT_INVOICE = t.invoice.insert().returning(t.invoice.c.id)
+_INSERT_AUDIT = t.audit_event.insert()
+_SEQ_KEY = sa.and_(
+    t.number_sequence.c.company_id == sa.bindparam("c"),
+    t.number_sequence.c.series == sa.bindparam("s"),
+    t.number_sequence.c.fiscal_year == sa.bindparam("y"),
+)
+_SEQ_SELECT = sa.select(t.number_sequence.c.last_value).where(_SEQ_KEY)
+_SEQ_SELECT_FOR_UPDATE = _SEQ_SELECT.with_for_update()
+_SEQ_UPDATE = t.number_sequence.update().where(_SEQ_KEY).values(last_value=sa.bindparam("v"))
+
 _SORTS: dict[str, Any] = {
     "issue_date": t.invoice.c.issue_date,
     "due_date": t.invoice.c.due_date,
@@ -231,7 +243,7 @@ class SqlRepository(BankRepositoryMixin):
 
     def add_invoice(self, invoice: Invoice) -> Invoice:
         values = mp.invoice_values(invoice, self._totals(invoice))
-        new_id = self.conn.execute(t.invoice.insert().values(**values).returning(t.invoice.c.id)).scalar_one()
+        new_id = self.conn.execute(_INSERT_INVOICE, values).scalar_one()
         self._insert_lines(invoice.company_id, invoice.lines, invoice_id=new_id)
         stored = replace(invoice, id=new_id)
         self._write_vat_lines(stored)
@@ -437,9 +449,7 @@ class SqlRepository(BankRepositoryMixin):
     def next_number(self, company_id: int, series: str, fiscal_year: int) -> int:
         """Gap-free next value: row lock on PostgreSQL; SQLite writers are serialized (BEGIN IMMEDIATE)."""
         seq = t.number_sequence
-        key = sa.and_(
-            seq.c.company_id == company_id, seq.c.series == series, seq.c.fiscal_year == fiscal_year
-        )
+        key = {"c": company_id, "s": series, "y": fiscal_year}
         if self.conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -448,18 +458,17 @@ class SqlRepository(BankRepositoryMixin):
                 .values(company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=0)
                 .on_conflict_do_nothing()
             )
-            current = self.conn.execute(sa.select(seq.c.last_value).where(key).with_for_update()).scalar_one()
+            current = self.conn.execute(_SEQ_SELECT_FOR_UPDATE, key).scalar_one()
         else:
-            current = self.conn.execute(sa.select(seq.c.last_value).where(key)).scalar()
+            current = self.conn.execute(_SEQ_SELECT, key).scalar()
             if current is None:
                 self.conn.execute(
-                    seq.insert().values(
-                        company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=0
-                    )
+                    seq.insert(),
+                    {"company_id": company_id, "series": series, "fiscal_year": fiscal_year, "last_value": 0},
                 )
                 current = 0
         nxt = int(current) + 1
-        self.conn.execute(seq.update().where(key).values(last_value=nxt))
+        self.conn.execute(_SEQ_UPDATE, {**key, "v": nxt})
         return nxt
 
     def set_sequence(self, company_id: int, series: str, fiscal_year: int, last_value: int) -> None:
@@ -671,18 +680,19 @@ class SqlRepository(BankRepositoryMixin):
 
     def add_audit(self, company_id: int, entry: AuditEntry) -> None:
         self.conn.execute(
-            t.audit_event.insert().values(
-                company_id=company_id,
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                object_type=entry.object_type,
-                object_id=entry.object_id,
-                payload=entry.payload,
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )
+            _INSERT_AUDIT,
+            {
+                "company_id": company_id,
+                "seq": entry.seq,
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "object_type": entry.object_type,
+                "object_id": entry.object_id,
+                "payload": entry.payload,
+                "prev_hash": entry.prev_hash,
+                "hash": entry.hash,
+            },
         )
 
     def audit_entries(self, company_id: int) -> list[AuditEntry]:
@@ -709,13 +719,83 @@ class SqlRepository(BankRepositoryMixin):
             sa.func.coalesce(sa.func.sum(c.total_incl_tax - c.amount_paid - c.amount_credited), 0),
             t.invoice.c.total_incl_tax.type,
         )
-        q = (
-            sa.select(sa.func.count(), due)
-            .select_from(t.invoice.outerjoin(t.party, t.party.c.id == c.customer_id))
-            .where(self._invoice_where(company_id, flt))
-        )
+        source = t.invoice.outerjoin(t.party, t.party.c.id == c.customer_id) if flt.search else t.invoice
+        q = sa.select(sa.func.count(), due).select_from(source).where(self._invoice_where(company_id, flt))
         n, total = self.conn.execute(q).one()
         return int(n), total if total is not None else Decimal("0.00")
+
+    def receivables_summary(self, company_id: int, today: date) -> tuple[int, Decimal, int, Decimal]:
+        """(open count, open amount due, overdue count, overdue amount due) of invoices and deposit
+        invoices, in one aggregate (credit notes reduce the invoice they correct)."""
+        c = t.invoice.c
+        money = c.total_incl_tax.type
+        due = c.total_incl_tax - c.amount_paid - c.amount_credited
+        late = c.due_date < today
+        q = sa.select(
+            sa.func.count(),
+            sa.type_coerce(sa.func.coalesce(sa.func.sum(due), 0), money),
+            sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),
+            sa.type_coerce(sa.func.coalesce(sa.func.sum(sa.case((late, due), else_=0)), 0), money),
+        ).where(
+            c.company_id == company_id,
+            c.status.in_(("issued", "partially_paid")),
+            c.kind.in_(("invoice", "deposit")),
+        )
+        n_open, open_due, n_late, late_due = self.conn.execute(q).one()
+        return int(n_open), open_due, int(n_late), late_due
+
+    def invoices_due_between(self, company_id: int, start: date, end: date, limit: int) -> list[InvoiceRow]:
+        """Open invoices and deposits falling due in [start, end], soonest first."""
+        c = t.invoice.c
+        q = (
+            sa.select(
+                c.id,
+                c.number,
+                c.kind,
+                c.status,
+                c.customer_id,
+                c.customer_snapshot,
+                c.issue_date,
+                c.due_date,
+                c.total_excl_tax,
+                c.total_incl_tax,
+                c.amount_paid,
+                c.amount_credited,
+                c.currency,
+                c.payment_reference,
+                c.disputed,
+            )
+            .where(
+                c.company_id == company_id,
+                c.status.in_(("issued", "partially_paid")),
+                c.kind.in_(("invoice", "deposit")),
+                c.due_date >= start,
+                c.due_date <= end,
+            )
+            .order_by(c.due_date, c.id)
+            .limit(limit)
+        )
+        return [
+            InvoiceRow(
+                id=r.id,
+                number=r.number or "",
+                kind=r.kind,
+                status=r.status,
+                customer_id=r.customer_id,
+                customer_name=(r.customer_snapshot or {}).get("name", ""),
+                customer_siren=(r.customer_snapshot or {}).get("siren", ""),
+                issue_date=r.issue_date,
+                due_date=r.due_date,
+                total_excl_tax=r.total_excl_tax,
+                total_incl_tax=r.total_incl_tax,
+                amount_paid=r.amount_paid,
+                amount_credited=r.amount_credited,
+                currency=r.currency,
+                payment_reference=r.payment_reference,
+                disputed=r.disputed,
+            )
+            for r in self.conn.execute(q)
+        ]
 
     def customer_rows(
         self,

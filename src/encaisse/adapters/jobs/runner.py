@@ -1,0 +1,146 @@
+"""Background jobs of the embedded mode: an in-process scheduler loop (``encaisse worker``).
+
+Jobs are plain callables taking their dependencies and the current time, so a queue engine can
+call them as they are. Production on PostgreSQL is meant to run them from procrastinate (not
+installed here): register ``job_daily_reminders`` as a periodic task (cron ``0 8 * * *``,
+Europe/Paris) and ``job_send_emails`` every minute, each building its unit of work from the
+settings; no other change is needed because every job is idempotent:
+
+- :func:`job_daily_reminders` runs each company's dunning plan for the day (a second run the same
+  day writes and queues nothing: ``reminder`` is unique per customer, date and step);
+- :func:`job_send_emails` sends the queued messages whose time has come (retries with backoff).
+
+A restart is harmless: the daily run happens again once (and does nothing new), the queue resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as systime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
+from encaisse.adapters.mail.attachments import render_attachment
+from encaisse.domain.errors import EncaisseError
+from encaisse.services import clock
+from encaisse.services.collections import RunResult, reminders_run
+from encaisse.services.mail_queue import MailConfigError, MailSender, SendReport, send_due
+from encaisse.settings import Settings
+
+log = logging.getLogger("encaisse.jobs")
+
+PARIS = ZoneInfo("Europe/Paris")
+DUNNING_AT = time(8, 0)
+SEND_EVERY = timedelta(minutes=1)
+POLL_SECONDS = 15.0
+
+
+def make_uow(settings: Settings) -> CollectionsUnitOfWork:
+    from encaisse.adapters.store.db import make_engine
+
+    return CollectionsUnitOfWork(make_engine(settings.database_url))
+
+
+def make_sender(settings: Settings) -> MailSender | None:
+    """The SMTP sender when ``ENCAISSE_SMTP_HOST`` is set, else None (messages stay queued)."""
+    if not settings.smtp.configured:
+        return None
+    from encaisse.adapters.mail.smtp import SmtpSender
+
+    return SmtpSender(settings.smtp)
+
+
+def job_send_emails(uow: CollectionsUnitOfWork, sender: MailSender, now: datetime) -> SendReport:
+    """Send the queued messages that are due (attachments rendered now, PDF included)."""
+    return send_due(uow, sender, now, render_attachment=render_attachment)
+
+
+def job_daily_reminders(uow: CollectionsUnitOfWork, settings: Settings, today: date) -> dict[int, RunResult]:
+    """Run every company's dunning plan for ``today`` (idempotent)."""
+    with uow.read() as repo:
+        company_ids = [c.id for c in repo.list_companies() if c.id is not None]
+    results: dict[int, RunResult] = {}
+    for company_id in company_ids:
+        try:
+            results[company_id] = reminders_run(
+                uow, company_id, today, base_url=settings.base_url, secret=settings.secret_key
+            )
+        except EncaisseError:
+            log.exception("dunning run failed for company %s", company_id)
+    return results
+
+
+@dataclass
+class Scheduler:
+    """Decides which job is due at each tick (pure bookkeeping; the jobs do the work)."""
+
+    settings: Settings
+    uow: CollectionsUnitOfWork
+    sender: MailSender | None
+    dunning_at: time = DUNNING_AT
+    today: Callable[[], date] = clock.today
+    last_dunning: date | None = None
+    last_send: datetime | None = None
+    ran: list[str] = field(default_factory=list)
+
+    def dunning_due(self, now: datetime) -> bool:
+        local = now.astimezone(PARIS)
+        return local.time() >= self.dunning_at and self.last_dunning != self.today()
+
+    def tick(self, now: datetime, *, force: bool = False) -> list[str]:
+        """Run what is due at ``now`` (everything when ``force``); returns the job names run."""
+        done: list[str] = []
+        if force or self.dunning_due(now):
+            day = self.today()
+            results = job_daily_reminders(self.uow, self.settings, day)
+            self.last_dunning = day
+            written = sum(len(r.written) for r in results.values())
+            log.info("dunning run of %s: %d reminder(s) written", day.isoformat(), written)
+            done.append("dunning")
+        if self.sender is not None and (
+            force or self.last_send is None or now - self.last_send >= SEND_EVERY
+        ):
+            try:
+                report = job_send_emails(self.uow, self.sender, now)
+                log.info("emails: %s", report.summary())
+            except MailConfigError as exc:
+                log.error("SMTP configuration refused: %s", exc.message)
+            self.last_send = now
+            done.append("emails")
+        self.ran.extend(done)
+        return done
+
+
+def run_worker(
+    settings: Settings,
+    once: bool = False,
+    *,
+    sleep: Callable[[float], None] = systime.sleep,
+    max_ticks: int | None = None,
+) -> Scheduler:
+    """The embedded worker: ``once`` runs the day's dunning and sends the queue, then returns;
+    otherwise loops (every ``POLL_SECONDS``) until interrupted or ``max_ticks`` ticks."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    uow = make_uow(settings)
+    scheduler = Scheduler(settings, uow, make_sender(settings))
+    if scheduler.sender is None:
+        log.warning("SMTP not configured (ENCAISSE_SMTP_HOST): emails stay queued")
+    if once:
+        scheduler.tick(datetime.now(UTC), force=True)
+        return scheduler
+    ticks = 0
+    try:
+        while max_ticks is None or ticks < max_ticks:
+            try:
+                scheduler.tick(datetime.now(UTC))
+            except Exception:  # a job must not kill the worker; it is retried next tick
+                log.exception("background job failed")
+            ticks += 1
+            if max_ticks is None or ticks < max_ticks:
+                sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        log.info("worker stopped")
+    return scheduler
