@@ -78,3 +78,55 @@ def register(app: typer.Typer) -> None:
             for s in rows
         ]
         emit(out, TX_HEADER, fmt)
+
+    @app.command("reconcile")
+    def reconcile(
+        auto: bool = typer.Option(False, "--auto", help="apply the confident matches"),
+        threshold: float | None = typer.Option(None, "--threshold", min=0.0, max=1.0),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Propose invoice ↔ transaction matches; --auto applies the confident ones."""
+        from encaisse.services.clock import today
+        from encaisse.services.reconciliation import reconcile as run
+
+        cli = Cli(company_siren)
+        res = run(cli.uow, cli.company_id, today(), auto=auto, threshold=threshold)
+        done = f"{res.applied} applied" if auto else f"{res.confident} confident (use --auto to apply them)"
+        typer.echo(
+            f"{res.transactions} transaction(s) to reconcile: {done}, {res.allocations} allocation(s), "
+            f"{res.to_review} waiting for review, {res.categorized} categorised, {res.unmatched} without candidate"
+        )
+
+    export = typer.Typer(no_args_is_help=True, help="Exports.")
+    app.add_typer(export, name="export")
+
+    @export.command("matches")
+    def export_matches(
+        fmt: str = typer.Option("csv", "--format", help="csv"),
+        output: Path | None = typer.Option(None, "-o", "--output"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Applied matches: transaction_id,invoice_number,amount (one row per allocation)."""
+        import csv
+        import io
+
+        from encaisse.services.reconciliation import match_rows
+
+        if fmt != "csv":
+            raise EncaisseError(f"unknown format {fmt!r} (csv)", code="CLI-FORMAT")
+        cli = Cli(company_siren)
+        rows = match_rows(cli.uow, cli.company_id)
+        buf = io.StringIO()
+        writer = csv.DictWriter(
+            buf, fieldnames=["transaction_id", "invoice_number", "amount"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        if output is None:
+            typer.echo(buf.getvalue(), nl=False)
+        else:
+            try:
+                output.write_text(buf.getvalue(), encoding="utf-8")
+            except OSError as exc:
+                raise EncaisseError(f"cannot write {output}: {exc.strerror}", code="FILE-UNWRITABLE") from exc
+            typer.echo(f"{len(rows)} match(es) written to {output}", err=True)
