@@ -220,7 +220,13 @@ def reconcile(
                 actor=actor,
             )
     return ReconcileResult(
-        len(stored), applied, allocations, len(pending), categorized, len(stored) - len(matched) - categorized
+        len(stored),
+        confident,
+        applied,
+        allocations,
+        len(pending),
+        categorized,
+        len(stored) - len(matched) - categorized,
     )
 
 
