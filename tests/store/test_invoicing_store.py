@@ -11,56 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from encaisse.adapters.store import tables as t
-from encaisse.domain.documents import Invoice, InvoiceStatus, Line, LineNature
+from encaisse.domain.documents import InvoiceStatus, Line, LineNature
 from encaisse.domain.errors import EncaisseError, TransitionError, ValidationError
-from encaisse.domain.parties import Address, Company, Party, SizeCategory, VatRegime
+from encaisse.domain.parties import Address
 from encaisse.services import invoicing
 from encaisse.services.audit import verify
-from encaisse.services.companies import create_company, save_party
-
-DAY = date(2026, 12, 4)
-
-
-def new_company(uow: Any) -> Company:
-    return create_company(
-        uow,
-        Company(
-            name="Électricité Martin",
-            siren="732829320",
-            legal_form="SARL",
-            share_capital=Decimal(10000),
-            rcs_city="Lyon",
-            address=Address("12 rue de la République", "", "69002", "Lyon"),
-            iban="FR7630006000011234567890189",
-            vat_regime=VatRegime.DEBITS,
-            size_category=SizeCategory.PME,
-            penalty_rate=Decimal("12.15"),
-        ),
-    )
-
-
-def new_customer(uow: Any, company: Company, **changes: Any) -> Party:
-    party = Party(
-        name="Boulangerie Dupont",
-        legal_form="SAS",
-        siren="552100554",
-        address=Address("3 place Bellecour", "", "69002", "Lyon"),
-    )
-    return save_party(uow, company.id or 0, replace(party, **changes))
-
-
-def draft(company: Company, customer: Party, **changes: Any) -> Invoice:
-    inv = Invoice(
-        company_id=company.id or 0,
-        customer=customer,
-        issue_date=DAY,
-        supply_date=DAY - timedelta(days=2),
-        lines=(
-            Line("Pose d'un tableau électrique", Decimal(6), Decimal("48.00"), unit="HUR"),
-            Line("Disjoncteur 40 A", Decimal(2), Decimal("86.50"), nature=LineNature.GOODS),
-        ),
-    )
-    return replace(inv, **changes)
+from encaisse.services.companies import create_company
+from tests_support import DAY, draft, new_company, new_customer
 
 
 def test_issue_assigns_gap_free_numbers_and_freezes(uow: Any) -> None:

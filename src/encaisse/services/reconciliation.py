@@ -16,6 +16,7 @@ from typing import Any
 from encaisse.domain.bank import BankTransaction
 from encaisse.domain.documents import InvoiceStatus
 from encaisse.domain.errors import EncaisseError, ValidationError
+from encaisse.domain.lifecycle import status_after_payments
 from encaisse.domain.matching import (
     DEFAULT_RULES,
     Alias,
@@ -48,13 +49,16 @@ class ReconcileResult:
     unmatched: int
 
 
-def _open_items(repo: Repository, company_id: int) -> list[OpenItem]:
+def _open_items(repo: Repository, company_id: int) -> tuple[list[OpenItem], dict[int, Decimal]]:
+    """Open customer invoices as the engine sees them, and what was already paid on each."""
     items = []
+    paid: dict[int, Decimal] = {}
     for r in repo.open_items_rows(company_id):
         due = r.total_incl_tax - r.amount_paid - r.amount_credited
         if due <= 0 or r.kind == "credit_note":
             continue
         snap = r.customer_snapshot or {}
+        paid[r.id] = r.amount_paid
         items.append(
             OpenItem(
                 id=r.id,
@@ -71,7 +75,7 @@ def _open_items(repo: Repository, company_id: int) -> list[OpenItem]:
                 currency=r.currency,
             )
         )
-    return items
+    return items, paid
 
 
 def _remaining(s: StoredTransaction) -> BankTransaction:
@@ -146,6 +150,96 @@ def apply_proposal_in(
     return count
 
 
+class _Batch:
+    """Confident proposals applied in bulk: allocations, payments, invoice and transaction updates."""
+
+    def __init__(
+        self, items: dict[Any, OpenItem], txs: dict[int, StoredTransaction], paid_before: dict[int, Decimal]
+    ) -> None:
+        self.items = items
+        self.paid_before = paid_before
+        self.txs = txs
+        self.paid: dict[int, Decimal] = {}
+        self.allocated: dict[int, Decimal] = {}
+        self.allocs: list[dict[str, Any]] = []
+        self.payments: list[dict[str, Any]] = []
+        self.paid_on: dict[int, date] = {}
+
+    def add(self, p: Proposal, tx_id: int) -> int:
+        tx = self.txs[tx_id]
+        day = tx.tx.booking_date
+        left = abs(tx.tx.amount) - self.allocated.get(tx_id, tx.amount_allocated)
+        used = ZERO
+        for a in p.allocations:
+            item = self.items[a.item_id]
+            due = item.amount_due - (self.paid.get(int(a.item_id), ZERO))
+            amount = min(a.amount, due, left - used)
+            if amount <= 0:
+                continue
+            used += amount
+            self.paid[int(a.item_id)] = self.paid.get(int(a.item_id), ZERO) + amount
+            self.paid_on[int(a.item_id)] = day
+            self.allocs.append(
+                {
+                    "transaction_id": tx_id,
+                    "invoice_id": int(a.item_id),
+                    "amount": amount,
+                    "how": "auto",
+                    "score": p.score,
+                    "explanation": p.explanation_fr,
+                }
+            )
+            self.payments.append(
+                {
+                    "invoice_id": int(a.item_id),
+                    "date": day,
+                    "amount": amount,
+                    "method": "transfer",
+                    "alloc_index": len(self.allocs) - 1,
+                }
+            )
+        if p.writeoff > 0 and p.allocations:
+            last = int(p.allocations[-1].item_id)
+            rest = self.items[last].amount_due - self.paid.get(last, ZERO)
+            wo = min(p.writeoff, rest)
+            if wo > 0:
+                self.paid[last] = self.paid.get(last, ZERO) + wo
+                self.payments.append(
+                    {
+                        "invoice_id": last,
+                        "date": day,
+                        "amount": wo,
+                        "method": WRITEOFF_METHOD.get(p.writeoff_kind, "writeoff"),
+                        "alloc_index": None,
+                    }
+                )
+        self.allocated[tx_id] = self.allocated.get(tx_id, tx.amount_allocated) + used
+        return len(p.allocations)
+
+    def flush(self, repo: Repository, company_id: int) -> None:
+        invoices = []
+        for item_id, extra in self.paid.items():
+            item = self.items[item_id]
+            already = item.total - item.amount_due  # paid + credited before this run
+            settled = already + extra
+            status = status_after_payments(InvoiceStatus.ISSUED, item.total, settled)
+            invoices.append(
+                {
+                    "id": item_id,
+                    "amount_paid": self.paid_before[item_id] + extra,
+                    "status": status.value,
+                    "paid_on": self.paid_on.get(item_id) if status is InvoiceStatus.PAID else None,
+                }
+            )
+        repo.bulk_apply(
+            company_id,
+            self.allocs,
+            self.payments,
+            invoices,
+            [{"id": k, "amount_allocated": v} for k, v in self.allocated.items()],
+        )
+
+
 def _as_dicts(p: Proposal) -> list[dict[str, Any]]:
     return [{"invoice_id": a.item_id, "number": a.number, "amount": str(a.amount)} for a in p.allocations]
 
@@ -161,8 +255,7 @@ def reconcile(
 ) -> ReconcileResult:
     with uow() as repo:
         stored = list(repo.list_transactions(company_id, unmatched_only=True))
-        by_id = {s.id: s for s in stored}
-        items = _open_items(repo, company_id)
+        items, paid_before = _open_items(repo, company_id)
         aliases = [Alias(text, pid) for text, pid in repo.list_aliases(company_id)]
         ibans = dict(repo.party_ibans(company_id))
         result = match(
@@ -176,6 +269,7 @@ def reconcile(
         applied = allocations = confident = 0
         pending: list[ProposalRecord] = []
         matched: set[int] = set()
+        batch = _Batch({i.id: i for i in items}, {s.id: s for s in stored}, paid_before)
         for p in result.proposals:
             tx_id = int(p.transaction_id)
             if not p.allocations or any(a.amount <= 0 for a in p.allocations):
@@ -183,21 +277,11 @@ def reconcile(
             matched.add(tx_id)
             confident += int(p.confident)
             if auto and p.confident:
-                allocations += apply_proposal_in(
-                    repo,
-                    company_id,
-                    by_id[tx_id],
-                    _as_dicts(p),
-                    how="auto",
-                    score=p.score,
-                    explanation=p.explanation_fr,
-                    day=today,
-                    writeoff=p.writeoff,
-                    writeoff_kind=p.writeoff_kind,
-                )
+                allocations += batch.add(p, tx_id)
                 applied += 1
             else:
                 pending.append(ProposalRecord(tx_id, _as_dicts(p), p.score, p.explanation_fr))
+        batch.flush(repo, company_id)
         repo.replace_proposals(company_id, pending)
         categorized = 0
         if auto:

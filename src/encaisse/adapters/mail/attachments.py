@@ -1,7 +1,7 @@
 """Render the attachment descriptors stored with queued messages into files (at sending time).
 
 ``{"kind": "invoice_pdf", "invoice_id": 1, "filename": "F2026-00001.pdf"}`` → the invoice PDF
-(Factur-X, from ``services.documents_pdf.invoice_pdf_bytes`` when available);
+(Factur-X, from ``adapters.pdf.documents.invoice_pdf_bytes``);
 ``{"kind": "formal_notice", "customer_id": 7, "title": …, "paragraphs": […], "table": [[…]],
 "place_date": …}`` → the formal-notice letter (``adapters/pdf/render.render_letter_pdf``,
 DUN-MED-CONTENT), with the figures frozen on the day of the notice.
@@ -18,20 +18,10 @@ from encaisse.services.mail_queue import Attachment
 
 
 def invoice_pdf(repo: Any, company: Company, invoice: Invoice) -> bytes:
-    """The invoice PDF: the documents service when present, else a PDF/A without Factur-X XML."""
-    try:
-        from encaisse.services.documents_pdf import invoice_pdf_bytes  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from encaisse.adapters.pdf.render import PaymentBlock, render_invoice_pdf
+    """The invoice PDF/A-3b with its embedded Factur-X XML (issued documents)."""
+    from encaisse.adapters.pdf.documents import invoice_pdf_bytes
 
-        payment = PaymentBlock(
-            iban=company.iban,
-            bic=company.bic,
-            account_holder=company.account_holder or company.name,
-            reference=invoice.payment_reference or invoice.number,
-        )
-        return render_invoice_pdf(invoice, company, xml=None, payment=payment)
-    return bytes(invoice_pdf_bytes(repo, company, invoice))
+    return invoice_pdf_bytes(repo, company, invoice)
 
 
 def render_attachment(repo: Any, company_id: int, descriptor: Mapping[str, Any]) -> Attachment | None:

@@ -240,6 +240,70 @@ class BankRepositoryMixin:
         )
         return alloc_id
 
+    def bulk_apply(
+        self,
+        company_id: int,
+        allocations: Sequence[dict[str, Any]],
+        payments: Sequence[dict[str, Any]],
+        invoices: Sequence[dict[str, Any]],
+        transactions: Sequence[dict[str, Any]],
+    ) -> None:
+        """Apply many matches at once (auto-reconciliation of large statements).
+
+        ``payments[i]["alloc_index"]`` points into ``allocations`` (or is None for write-offs).
+        """
+        ids: list[int] = []
+        if allocations:
+            result = self.conn.execute(
+                t.allocation.insert().returning(t.allocation.c.id, sort_by_parameter_order=True),
+                [{"company_id": company_id, **a} for a in allocations],
+            )
+            ids = [int(r.id) for r in result]
+        if payments:
+            self.conn.execute(
+                t.payment.insert(),
+                [
+                    {
+                        "company_id": company_id,
+                        "invoice_id": p["invoice_id"],
+                        "date": p["date"],
+                        "amount": p["amount"],
+                        "method": p["method"],
+                        "note": "",
+                        "allocation_id": ids[p["alloc_index"]] if p["alloc_index"] is not None else None,
+                    }
+                    for p in payments
+                ],
+            )
+        if invoices:
+            inv = t.invoice
+            self.conn.execute(
+                inv.update()
+                .where(inv.c.id == sa.bindparam("b_id"), inv.c.company_id == company_id)
+                .values(
+                    amount_paid=sa.bindparam("b_paid"),
+                    status=sa.bindparam("b_status"),
+                    paid_on=sa.bindparam("b_paid_on"),
+                ),
+                [
+                    {
+                        "b_id": i["id"],
+                        "b_paid": i["amount_paid"],
+                        "b_status": i["status"],
+                        "b_paid_on": i["paid_on"],
+                    }
+                    for i in invoices
+                ],
+            )
+        if transactions:
+            bt = t.bank_transaction
+            self.conn.execute(
+                bt.update()
+                .where(bt.c.id == sa.bindparam("b_id"), bt.c.company_id == company_id)
+                .values(amount_allocated=sa.bindparam("b_alloc")),
+                [{"b_id": x["id"], "b_alloc": x["amount_allocated"]} for x in transactions],
+            )
+
     def delete_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord:
         rec = self.get_allocation(company_id, allocation_id)
         self.conn.execute(

@@ -1,0 +1,43 @@
+"""The dashboard: cash today, what customers owe, what is late, what to do today (SCENARIOS 1, 3)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from encaisse.adapters.web.context import CSRF, Ctx, member
+from encaisse.adapters.web.rendering import render
+from encaisse.services.clock import today
+from encaisse.services.dashboard import Dashboard, dashboard
+
+router = APIRouter(dependencies=CSRF, include_in_schema=False)
+
+#: How each "to do" kind is worded and where it leads.
+TODO_FR = {
+    "overdue_calls": ("facture(s) en retard à relancer", "/factures?statut=en_retard"),
+    "drafts": ("brouillon(s) de facture à émettre", "/factures?statut=draft"),
+    "quotes_accepted": ("devis accepté(s) à facturer", "/devis?statut=accepted"),
+    "quotes_sent": ("devis envoyé(s) en attente de réponse", "/devis?statut=sent"),
+    "bank_unmatched": ("opération(s) bancaire(s) à rapprocher", "/rapprochement"),
+}
+
+
+@router.get("/")
+def dashboard_page(request: Request, ctx: Ctx = Depends(member)) -> Response:
+    day = today()
+
+    def compute() -> Dashboard:
+        with ctx.uow.read() as repo:
+            return dashboard(repo, ctx.company_id, day)
+
+    board = ctx.state.cache.get(("dashboard", ctx.company_id, day), compute)
+    return render(
+        request,
+        "dashboard.html",
+        ctx,
+        section="dashboard",
+        title="Tableau de bord",
+        board=board,
+        todo_fr=TODO_FR,
+    )
