@@ -85,12 +85,16 @@ def next_quote_status(status: QuoteStatus, action: str) -> QuoteStatus:
     return QUOTE_TRANSITIONS[key]
 
 
-def status_after_payments(status: InvoiceStatus, total: Decimal, settled: Decimal) -> InvoiceStatus:
-    """The status an issued invoice has given what has been paid or credited so far."""
+def status_after_payments(status: InvoiceStatus, owed: Decimal, paid: Decimal) -> InvoiceStatus:
+    """The status of an issued invoice given what it still owes after credit notes and what was paid.
+
+    ``owed`` is the total minus the credit notes imputed on it; credit notes alone never make an
+    invoice "partially paid" (a fully credited invoice is cancelled by the credit-note use case).
+    """
     if status in (S.DRAFT, S.CANCELLED):
         return status
-    if settled <= 0:
+    if paid <= 0:
         return S.ISSUED
-    if settled >= total:
+    if paid >= owed:
         return S.PAID
     return S.PARTIALLY_PAID

@@ -72,7 +72,7 @@ def load_demo(uow: UnitOfWork, *, seed: int, today: date, months: int = 14) -> s
             if inv.number in unrecorded:
                 paid = inv.amount_paid - unrecorded[inv.number]
                 status = status_after_payments(
-                    InvoiceStatus.ISSUED, inv.total_incl_tax, paid + inv.amount_credited
+                    InvoiceStatus.ISSUED, inv.total_incl_tax - inv.amount_credited, paid
                 )
                 inv = replace(inv, amount_paid=paid, status=status)
             if inv.number:

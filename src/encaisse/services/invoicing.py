@@ -243,7 +243,7 @@ def _apply_credit(repo: Repository, credit_note: Invoice, amount: Decimal) -> No
     if credited == total and original.amount_paid == ZERO:
         status = InvoiceStatus.CANCELLED
     else:
-        status = lifecycle.status_after_payments(original.status, total, original.amount_paid + credited)
+        status = lifecycle.status_after_payments(original.status, total - credited, original.amount_paid)
     repo.set_invoice_settlement(
         original.company_id,
         original.id or 0,
@@ -326,7 +326,7 @@ def apply_payment_in(
     repo.add_payment(inv.company_id, inv.id or 0, day, amount, method=method, allocation_id=allocation_id)
     paid = inv.amount_paid + amount
     total = inv.total_incl_tax
-    status = lifecycle.status_after_payments(inv.status, total, paid + inv.amount_credited)
+    status = lifecycle.status_after_payments(inv.status, total - inv.amount_credited, paid)
     repo.set_invoice_settlement(
         inv.company_id,
         inv.id or 0,
@@ -339,7 +339,7 @@ def apply_payment_in(
 
 def remove_payment_in(repo: Repository, inv: Invoice, amount: Decimal) -> None:
     paid = max(ZERO, inv.amount_paid - amount)
-    status = lifecycle.status_after_payments(inv.status, inv.total_incl_tax, paid + inv.amount_credited)
+    status = lifecycle.status_after_payments(inv.status, inv.total_incl_tax - inv.amount_credited, paid)
     repo.set_invoice_settlement(
         inv.company_id,
         inv.id or 0,

@@ -220,9 +220,9 @@ class _Batch:
         invoices = []
         for item_id, extra in self.paid.items():
             item = self.items[item_id]
-            already = item.total - item.amount_due  # paid + credited before this run
-            settled = already + extra
-            status = status_after_payments(InvoiceStatus.ISSUED, item.total, settled)
+            paid = self.paid_before[item_id] + extra
+            owed = paid + item.amount_due - extra  # total minus credit notes
+            status = status_after_payments(InvoiceStatus.ISSUED, owed, paid)
             invoices.append(
                 {
                     "id": item_id,
