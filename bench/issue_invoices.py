@@ -36,19 +36,43 @@ def run(url: str, count: int, batch: int) -> tuple[float, int]:
     upgrade(url)
     engine = make_engine(url)
     uow = SqlUnitOfWork(engine)
-    company = create_company(uow, Company(
-        name="Électricité Martin", siren="732829320", share_capital=Decimal(10000), rcs_city="Lyon",
-        address=Address("12 rue de la République", "", "69002", "Lyon"), size_category=SizeCategory.PME,
-        iban="FR7630006000011234567890189", penalty_rate=Decimal("12.15")))
-    customer = save_party(uow, company.id or 0, Party(
-        name="Boulangerie Dupont", siren="552100554", address=Address("3 place Bellecour", "", "69002", "Lyon")))
+    company = create_company(
+        uow,
+        Company(
+            name="Électricité Martin",
+            siren="732829320",
+            share_capital=Decimal(10000),
+            rcs_city="Lyon",
+            address=Address("12 rue de la République", "", "69002", "Lyon"),
+            size_category=SizeCategory.PME,
+            iban="FR7630006000011234567890189",
+            penalty_rate=Decimal("12.15"),
+        ),
+    )
+    customer = save_party(
+        uow,
+        company.id or 0,
+        Party(
+            name="Boulangerie Dupont",
+            siren="552100554",
+            address=Address("3 place Bellecour", "", "69002", "Lyon"),
+        ),
+    )
     lines = (
         Line("Main d'œuvre électricien", Decimal(3), Decimal("52.00"), unit="HUR"),
         Line("Disjoncteur 40 A", Decimal(2), Decimal("86.50"), nature=LineNature.GOODS),
         Line("Déplacement", Decimal(1), Decimal("35.00")),
     )
-    drafts = [Invoice(company_id=company.id or 0, customer=customer, issue_date=date(2026, 12, 4),
-                      supply_date=date(2026, 12, 2), lines=lines) for _ in range(count)]
+    drafts = [
+        Invoice(
+            company_id=company.id or 0,
+            customer=customer,
+            issue_date=date(2026, 12, 4),
+            supply_date=date(2026, 12, 2),
+            lines=lines,
+        )
+        for _ in range(count)
+    ]
     start = time.perf_counter()
     for i in range(0, count, batch):
         invoicing.create_and_issue(uow, drafts[i : i + batch])
