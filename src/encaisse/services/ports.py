@@ -254,8 +254,12 @@ class Repository(Protocol):
     ) -> int: ...
     def delete_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord: ...
     def bulk_apply(
-        self, company_id: int, allocations: Sequence[dict[str, Any]], payments: Sequence[dict[str, Any]],
-        invoices: Sequence[dict[str, Any]], transactions: Sequence[dict[str, Any]],
+        self,
+        company_id: int,
+        allocations: Sequence[dict[str, Any]],
+        payments: Sequence[dict[str, Any]],
+        invoices: Sequence[dict[str, Any]],
+        transactions: Sequence[dict[str, Any]],
     ) -> None: ...
     def get_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord: ...
     def list_allocations(
