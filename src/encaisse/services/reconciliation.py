@@ -314,6 +314,21 @@ def reconcile(
     )
 
 
+def categorize_all(uow: UnitOfWork, company_id: int, *, before: date | None = None) -> int:
+    """Apply the categorisation rules (the user's, then the defaults) to uncategorised, unmatched lines."""
+    count = 0
+    with uow() as repo:
+        rules = _user_rules(repo, company_id) + list(DEFAULT_RULES)
+        for s in repo.list_transactions(company_id, unmatched_only=True):
+            if s.amount_allocated or (before is not None and s.tx.booking_date >= before):
+                continue
+            rule = categorize(s.tx, rules)
+            if rule is not None:
+                repo.set_transaction_category(company_id, s.id, rule.category)
+                count += 1
+    return count
+
+
 def accept_proposal(
     uow: UnitOfWork, company_id: int, proposal_id: int, today: date, *, actor: str = ""
 ) -> int:
