@@ -21,6 +21,9 @@ from encaisse.services import audit
 from encaisse.services.ports import UnitOfWork
 
 
+MAX_STATEMENT_BYTES = 200_000_000  # a year of a busy account in camt.053 is well below this
+
+
 @dataclass(frozen=True)
 class BankImportResult:
     format: str
@@ -43,6 +46,7 @@ def import_statement(
     filename: str = "",
     account_iban: str | None = None,
     actor: str = "",
+    max_bytes: int = MAX_STATEMENT_BYTES,
 ) -> BankImportResult:
     chosen = compact_digits(account_iban or "")
     if chosen and not is_valid_iban(chosen):
@@ -51,7 +55,7 @@ def import_statement(
             code="IBAN-INVALID",
             problems=[Problem("IBAN-INVALID", "invalid IBAN", field="account")],
         )
-    parsed = parse_statement_file(data, account_iban=chosen)
+    parsed = parse_statement_file(data, account_iban=chosen, max_bytes=max_bytes)
     problems: list[Problem] = list(parsed.problems)
     statements: list[tuple[str, Statement]] = []
     for stmt in parsed.statements:
