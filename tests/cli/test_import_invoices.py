@@ -126,3 +126,15 @@ def test_every_bad_row_reported(company_db: Any, tmp_path: Path) -> None:
     assert "line 5, field number" in res.err
     assert "OLD" not in listing(company_db)
     assert listing(company_db).count("\n") == 1
+
+
+def test_reimport_with_two_spellings_of_one_customer(company_db: Any, tmp_path: Path) -> None:
+    content = HEADER + (
+        "S-1,2026-10-05,2026-11-04,Boulangerie Dupont SAS,552100554,100.00,EUR\n"
+        "S-2,2026-10-06,2026-11-05,BOULANGERIE DUPONT,552100554,200.00,EUR\n"
+    )
+    path = write(tmp_path, content)
+    assert company_db("import", "invoices", path).code == 0
+    again = company_db("import", "invoices", path)
+    assert again.code == 0, again.err
+    assert "0 invoice(s) imported, 2 already present" in again.out

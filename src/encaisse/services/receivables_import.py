@@ -54,6 +54,11 @@ class ImportResult:
 
 def parse_date(text: str) -> date:
     text = text.strip()
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
@@ -198,6 +203,12 @@ def _parse_row(line: int, raw: list[str], idx: dict[str, int]) -> tuple[ImportRo
     return ImportRow(line, number, dates["issue_date"], dates["due_date"], name, siren, total, currency), []
 
 
+def _same(stored: tuple[Decimal, str], row: ImportRow) -> bool:
+    """A stored invoice is the same receivable when the amount and the customer (by SIREN, else name) agree."""
+    total, customer_key = stored
+    return total == row.total and customer_key == (row.customer_siren or row.customer_name.lower())
+
+
 def import_receivables(uow: UnitOfWork, company_id: int, data: bytes, *, actor: str = "") -> ImportResult:
     rows, problems = parse_rows(data)
     if problems:
@@ -216,7 +227,7 @@ def import_receivables(uow: UnitOfWork, company_id: int, data: bytes, *, actor: 
                 line=r.line,
             )
             for r in rows
-            if r.number in existing and existing[r.number] != (r.total, r.customer_name.lower())
+            if r.number in existing and not _same(existing[r.number], r)
         ]
         if conflicts:
             raise ValidationError(
@@ -225,25 +236,27 @@ def import_receivables(uow: UnitOfWork, company_id: int, data: bytes, *, actor: 
                 problems=conflicts,
             )
         new_rows = [r for r in rows if r.number not in existing]
+        by_siren, by_name = repo.customer_index(company_id)
         parties: dict[tuple[str, str], Party] = {}
-        created = 0
+        missing: dict[tuple[str, str], Party] = {}
         for r in new_rows:
             key = (r.customer_siren, r.customer_name.lower() if not r.customer_siren else "")
-            if key in parties:
+            if key in parties or key in missing:
                 continue
-            found = repo.find_party(company_id, siren=r.customer_siren, name=r.customer_name, kind="customer")
+            found = (
+                by_siren.get(r.customer_siren) if r.customer_siren else by_name.get(r.customer_name.lower())
+            )
             if found is None:
-                found = repo.add_party(
-                    company_id,
-                    Party(
-                        name=r.customer_name,
-                        siren=r.customer_siren,
-                        kind=PartyKind.CUSTOMER,
-                        is_business=bool(r.customer_siren),
-                    ),
+                missing[key] = Party(
+                    name=r.customer_name,
+                    siren=r.customer_siren,
+                    kind=PartyKind.CUSTOMER,
+                    is_business=bool(r.customer_siren),
                 )
-                created += 1
-            parties[key] = found
+            else:
+                parties[key] = found
+        created = len(missing)
+        parties.update(zip(missing, repo.add_parties_bulk(company_id, list(missing.values())), strict=True))
         invoices = [
             Invoice(
                 company_id=company_id,
