@@ -286,13 +286,15 @@ def reconcile(
         categorized = 0
         if auto:
             rules = _user_rules(repo, company_id) + list(DEFAULT_RULES)
-            for s in stored:
-                if s.id in matched or s.amount_allocated:
-                    continue
-                rule = categorize(s.tx, rules)
-                if rule is not None:
-                    repo.set_transaction_category(company_id, s.id, rule.category)
-                    categorized += 1
+            found = [
+                (s.id, rule.category)
+                for s in stored
+                if s.id not in matched
+                and not s.amount_allocated
+                and (rule := categorize(s.tx, rules)) is not None
+            ]
+            repo.set_categories(company_id, found)
+            categorized = len(found)
         if applied or categorized:
             audit.record(
                 repo,
@@ -316,17 +318,17 @@ def reconcile(
 
 def categorize_all(uow: UnitOfWork, company_id: int, *, before: date | None = None) -> int:
     """Apply the categorisation rules (the user's, then the defaults) to uncategorised, unmatched lines."""
-    count = 0
     with uow() as repo:
         rules = _user_rules(repo, company_id) + list(DEFAULT_RULES)
-        for s in repo.list_transactions(company_id, unmatched_only=True):
-            if s.amount_allocated or (before is not None and s.tx.booking_date >= before):
-                continue
-            rule = categorize(s.tx, rules)
-            if rule is not None:
-                repo.set_transaction_category(company_id, s.id, rule.category)
-                count += 1
-    return count
+        found = [
+            (s.id, rule.category)
+            for s in repo.list_transactions(company_id, unmatched_only=True)
+            if not s.amount_allocated
+            and (before is None or s.tx.booking_date < before)
+            and (rule := categorize(s.tx, rules)) is not None
+        ]
+        repo.set_categories(company_id, found)
+    return len(found)
 
 
 def accept_proposal(

@@ -16,6 +16,10 @@ from encaisse.domain.errors import NotFoundError
 from encaisse.services.ports import AccountRecord, AllocationRecord, ProposalRecord, StoredTransaction
 
 
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
 def _tx_from(r: Any, iban: str) -> StoredTransaction:
     tx = BankTransaction(
         id=r.id,
@@ -199,6 +203,18 @@ class BankRepositoryMixin:
             raise NotFoundError("transaction not found", code="BANK-TX-NOT-FOUND")
         return found[0]
 
+    def set_categories(self, company_id: int, categories: Sequence[tuple[int, str | None]]) -> None:
+        """Set the category of many transactions (one executemany)."""
+        if not categories:
+            return
+        bt = t.bank_transaction
+        self.conn.execute(
+            bt.update()
+            .where(bt.c.id == sa.bindparam("b_id"), bt.c.company_id == company_id)
+            .values(category=sa.bindparam("b_cat")),
+            [{"b_id": i, "b_cat": c} for i, c in categories],
+        )
+
     def set_transaction_category(self, company_id: int, tx_id: int, category: str | None) -> None:
         self.conn.execute(
             t.bank_transaction.update()
@@ -276,33 +292,28 @@ class BankRepositoryMixin:
                 ],
             )
         if invoices:
-            inv = t.invoice
-            self.conn.execute(
-                inv.update()
-                .where(inv.c.id == sa.bindparam("b_id"), inv.c.company_id == company_id)
-                .values(
-                    amount_paid=sa.bindparam("b_paid"),
-                    status=sa.bindparam("b_status"),
-                    paid_on=sa.bindparam("b_paid_on"),
-                ),
+            self._raw_many(
+                "UPDATE invoice SET amount_paid = ?, status = ?, paid_on = ? WHERE id = ? AND company_id = ?",
                 [
-                    {
-                        "b_id": i["id"],
-                        "b_paid": i["amount_paid"],
-                        "b_status": i["status"],
-                        "b_paid_on": i["paid_on"],
-                    }
+                    (_cents(i["amount_paid"]), i["status"], i["paid_on"], i["id"], company_id)
                     for i in invoices
                 ],
             )
         if transactions:
-            bt = t.bank_transaction
-            self.conn.execute(
-                bt.update()
-                .where(bt.c.id == sa.bindparam("b_id"), bt.c.company_id == company_id)
-                .values(amount_allocated=sa.bindparam("b_alloc")),
-                [{"b_id": x["id"], "b_alloc": x["amount_allocated"]} for x in transactions],
+            self._raw_many(
+                "UPDATE bank_transaction SET amount_allocated = ? WHERE id = ? AND company_id = ?",
+                [(_cents(x["amount_allocated"]), x["id"], company_id) for x in transactions],
             )
+
+    def _raw_many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """executemany straight on the driver: large updates without per-row statement building.
+
+        Money columns are BIGINT cents (``types.ScaledDecimal``); callers pass them through ``_cents``.
+        """
+        if self.conn.dialect.name == "postgresql":
+            sql = sql.replace("?", "%s")
+        for i in range(0, len(rows), 10_000):
+            self.conn.exec_driver_sql(sql, list(rows[i : i + 10_000]))
 
     def delete_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord:
         rec = self.get_allocation(company_id, allocation_id)
@@ -530,3 +541,10 @@ class BankRepositoryMixin:
         if open_only:
             q = q.where(ri.c.amount_paid < ri.c.amount_due)
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def get_received_original(self, company_id: int, received_id: int) -> tuple[str, bytes] | None:
+        """(file name, original bytes, stored untouched — RET-E-ORIGINAL) of a received invoice."""
+        ri = t.received_invoice
+        where = sa.and_(ri.c.company_id == company_id, ri.c.id == received_id)
+        row = self.conn.execute(sa.select(ri.c.filename, ri.c.original).where(where)).first()
+        return (str(row.filename), bytes(row.original)) if row else None
