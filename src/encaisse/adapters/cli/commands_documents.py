@@ -167,3 +167,43 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             raise EncaisseError(f"cannot write {output}: {exc.strerror}", code="FILE-UNWRITABLE") from exc
         typer.echo(f"{output} written ({len(pdf)} bytes)")
+
+    @inv.command("status")
+    def invoice_status(
+        number: str,
+        set_status: str | None = typer.Option(
+            None, "--set", help="e.g. deposited, issued, disputed, refused, collected"
+        ),
+        reason: str = typer.Option("", "--reason"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Show (or append to) the e-invoicing lifecycle status history of an invoice."""
+        from datetime import UTC, datetime
+
+        from encaisse.domain.einvoice_status import EInvoiceStatus
+        from encaisse.services.einvoice_statuses import history_of, record_status
+
+        cli = Cli(company_siren)
+        invoice_id = find_invoice_id(cli, number)
+        if set_status:
+            try:
+                wanted = (
+                    EInvoiceStatus(set_status)
+                    if not set_status.isdigit()
+                    else EInvoiceStatus.from_code(int(set_status))
+                )
+            except (ValueError, KeyError) as exc:
+                choices = ", ".join(s.value for s in EInvoiceStatus)
+                raise EncaisseError(
+                    f"unknown status {set_status!r} (one of {choices})", code="INPUT-CHOICE"
+                ) from exc
+            record_status(cli.uow, cli.company_id, invoice_id, wanted, datetime.now(UTC), reason=reason)
+        with cli.uow.read() as repo:
+            history = history_of(repo, cli.company_id, invoice_id)
+        for change in history.changes:
+            typer.echo(
+                f"{change.at:%Y-%m-%d %H:%M}  {change.status.code}  {change.status.label_fr}"
+                + (f"  ({change.reason})" if change.reason else "")
+            )
+        if not history.changes:
+            typer.echo("no e-invoicing status yet")

@@ -685,6 +685,30 @@ class SqlRepository(BankRepositoryMixin):
     def next_quote_number(self, company_id: int, year: int) -> int:
         return self.next_number(company_id, "quote", year)
 
+    # ---- e-invoicing statuses ------------------------------------------------------------
+    def status_events(self, company_id: int, *, invoice_id: int) -> list[tuple[str, datetime, str]]:
+        ev = t.einvoice_status_event
+        rows = self.conn.execute(
+            sa.select(ev.c.status, ev.c.at, ev.c.reason)
+            .where(ev.c.company_id == company_id, ev.c.invoice_id == invoice_id)
+            .order_by(ev.c.at, ev.c.id)
+        )
+        return [(r.status, r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC), r.reason) for r in rows]
+
+    def add_status_event(
+        self, company_id: int, *, invoice_id: int, status: str, at: datetime, reason: str
+    ) -> None:
+        self.conn.execute(
+            t.einvoice_status_event.insert(),
+            {
+                "company_id": company_id,
+                "invoice_id": invoice_id,
+                "status": status,
+                "at": at,
+                "reason": reason,
+            },
+        )
+
     # ---- audit ---------------------------------------------------------------------------
     @staticmethod
     def _audit_from(r: Any) -> AuditEntry:
