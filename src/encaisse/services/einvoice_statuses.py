@@ -45,7 +45,7 @@ def record_status(
         invoice = repo.get_invoice(company_id, invoice_id)
         history = apply_status(history_of(repo, company_id, invoice_id), status, at, reason)
         repo.add_status_event(
-            company_id, invoice_id=invoice.id or 0, status=status.value, at=at, reason=reason
+            company_id, invoice_id=invoice.id or 0, status=str(status.code), at=at, reason=reason
         )
         flags: dict[str, object] = {"einvoice_status": str(status.code)}
         flags["disputed"] = history_blocks_dunning(history)
