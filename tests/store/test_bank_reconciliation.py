@@ -127,3 +127,12 @@ def test_uncertain_match_waits_for_review_then_is_learned(uow: Any) -> None:
     with uow() as repo:
         assert repo.get_invoice(company.id or 0, inv.id or 0).status is InvoiceStatus.PAID
         assert repo.list_aliases(company.id or 0)
+
+
+def test_a_reference_reused_within_one_file_keeps_both_lines(uow: Any) -> None:
+    company = new_company(uow)
+    one = BankTransaction(date(2026, 12, 10), Decimal("10.00"), remittance="A", bank_ref="SAME")
+    two = BankTransaction(date(2026, 12, 11), Decimal("20.00"), remittance="B", bank_ref="SAME")
+    data = statement(one, two)
+    assert import_statement(uow, company.id or 0, data).new == 2
+    assert import_statement(uow, company.id or 0, data).new == 0

@@ -20,7 +20,6 @@ from encaisse.formats.bank_registry import parse_statement_file
 from encaisse.services import audit
 from encaisse.services.ports import UnitOfWork
 
-
 MAX_STATEMENT_BYTES = 200_000_000  # a year of a busy account in camt.053 is well below this
 
 
@@ -84,6 +83,8 @@ def import_statement(
             for tx in stmt.transactions:
                 base = dedupe_key(iban, tx, 0)
                 key = dedupe_key(iban, tx, seen[base])
+                if tx.bank_ref and seen[base]:  # a bank that reuses a reference within one file
+                    key = f"{base}#{seen[base]}"
                 seen[base] += 1
                 keyed.append((tx, transaction_id_of(tx, key), key))
             existing = repo.existing_dedupe_keys(company_id, account_id, [k for _, _, k in keyed])

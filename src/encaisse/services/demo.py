@@ -6,20 +6,22 @@ Payments received in the last days are left unreconciled so the bank page and
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from encaisse.domain.bank import dedupe_key
-from encaisse.domain.documents import Invoice, InvoiceStatus
+from encaisse.domain.documents import Invoice, InvoiceStatus, Line, LineNature, compute_totals
 from encaisse.domain.lifecycle import status_after_payments
 from encaisse.domain.money import ZERO
 from encaisse.domain.numbering import fiscal_year_of, series_key
-from encaisse.domain.parties import Party
+from encaisse.domain.parties import Address, Company, Party
+from encaisse.formats import cii
 from encaisse.services import audit
 from encaisse.services.accounts import hash_password
-from encaisse.services.demo_data import DEMO_LOGIN, DemoPayment, generate
+from encaisse.services.demo_data import DEMO_LOGIN, DemoDataset, DemoPayment, generate
 from encaisse.services.ports import Repository, StoredTransaction, UnitOfWork
 from encaisse.services.reconciliation import categorize_all
 
@@ -99,6 +101,7 @@ def load_demo(uow: UnitOfWork, *, seed: int, today: date, months: int = 14) -> s
         for year, last in quote_year_max.items():
             repo.set_sequence(cid, "quote", year, last)
 
+        _load_supplier_invoices(repo, company, ds, parties)
         account_id = repo.get_or_create_account(
             cid, ds.account_iban, bic=ds.account_bic, name="Compte courant"
         )
@@ -119,6 +122,67 @@ def load_demo(uow: UnitOfWork, *, seed: int, today: date, months: int = 14) -> s
         f"{len(ds.transactions)} bank transactions; login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]} "
         f"(accountant: {ACCOUNTANT_LOGIN[0]})"
     )
+
+
+def _load_supplier_invoices(
+    repo: Repository, company: Company, ds: DemoDataset, parties: dict[str, Party]
+) -> None:
+    """The suppliers' invoices as they would arrive in the inbox: CII e-invoices kept as originals."""
+    buyer = Party(
+        name=company.name, siren=company.siren, vat_number=company.vat_number, address=company.address
+    )
+    for si in ds.supplier_invoices:
+        supplier = parties[si.supplier_name]
+        seller = Company(
+            name=supplier.name,
+            siren=supplier.siren,
+            legal_form=supplier.legal_form,
+            vat_number=supplier.vat_number,
+            address=Address("ZI des Platières", "", "69200", "Vénissieux"),
+            iban=supplier.iban,
+            penalty_rate=Decimal("12.15"),
+        )
+        invoice = Invoice(
+            company_id=company.id or 0,
+            customer=buyer,
+            issue_date=si.issue_date,
+            due_date=si.due_date,
+            number=si.number,
+            status=InvoiceStatus.ISSUED,
+            supply_date=si.issue_date,
+            lines=(
+                Line(
+                    "Fournitures électriques du mois", Decimal(1), si.total_excl_tax, nature=LineNature.GOODS
+                ),
+            ),
+        )
+        xml = cii.export(invoice, seller)
+        totals = compute_totals(invoice)
+        paid = si.paid_on is not None
+        repo.add_received(
+            company.id or 0,
+            {
+                "supplier_id": supplier.id,
+                "number": si.number,
+                "type_code": "380",
+                "issue_date": si.issue_date,
+                "due_date": si.due_date,
+                "currency": "EUR",
+                "total_excl_tax": totals.total_excl_tax,
+                "total_vat": totals.total_vat,
+                "total_incl_tax": totals.total_incl_tax,
+                "amount_due": totals.total_incl_tax,
+                "amount_paid": totals.total_incl_tax if paid else ZERO,
+                "iban": supplier.iban,
+                "payment_reference": "",
+                "syntax": "cii",
+                "filename": f"{si.number}.xml",
+                "sha256": hashlib.sha256(xml).hexdigest(),
+                "original": xml,
+                "data": {"profile": "EN16931"},
+                "status": "paid" if paid else "received",
+            },
+        )
 
 
 def _record_payments(

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from encaisse.adapters.cli import (
+    commands_accounting,
     commands_bank,
     commands_collections,
     commands_core,
@@ -30,6 +31,7 @@ commands_documents.register(app)
 commands_bank.register(app)
 commands_more.register(app)
 commands_collections.register(app)
+commands_accounting.register(app)
 
 
 def main() -> None:
