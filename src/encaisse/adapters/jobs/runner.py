@@ -100,6 +100,11 @@ class Scheduler:
             written = sum(len(r.written) for r in results.values())
             log.info("dunning run of %s: %d reminder(s) written", day.isoformat(), written)
             done.append("dunning")
+            # ---- cash alerts (issue 7): daily with the dunning run; one email per shortfall and week
+            from encaisse.services.cash_alerts import job_cash_alerts_all
+
+            alerts = job_cash_alerts_all(self.uow, day, base_url=self.settings.base_url)
+            log.info("cash alerts of %s: %d email(s)", day, sum(len(a.email_ids) for a in alerts.values()))
         if self.sender is not None and (
             force or self.last_send is None or now - self.last_send >= SEND_EVERY
         ):

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from encaisse.adapters.store.db import make_engine
@@ -57,6 +57,8 @@ OPTIONAL_ROUTERS = (
 #: Paths whose pages set their own headers (public payment pages, provider webhooks).
 OWN_HEADERS_PREFIXES = ("/pay/", "/webhooks/")
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: File uploads allowed beyond the default body limit: statements (50 MB) and supplier e-invoices (20 MB).
+UPLOAD_LIMITS = {"/banque/releves": 50 * 1024 * 1024, "/fournisseurs/factures": 21 * 1024 * 1024}
 SESSION_MAX_AGE_S = 14 * 24 * 3600
 
 
@@ -110,8 +112,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        limit = UPLOAD_LIMITS.get(request.url.path, MAX_BODY_BYTES)
+        if length.isdigit() and int(length) > limit:
             body = {"code": "TOO-LARGE", "message": code_fr("TOO-LARGE"), "problems": []}
+            if "text/html" in request.headers.get("accept", ""):
+                html = (
+                    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Fichier trop volumineux</title>'
+                    f"<main><h1>Fichier trop volumineux</h1><p>{code_fr('TOO-LARGE')}</p>"
+                    '<p><a href="javascript:history.back()">Revenir à la page précédente</a></p></main></html>'
+                )
+                return HTMLResponse(html, status_code=413)
             return JSONResponse(body, status_code=413)
         response = await call_next(request)
         path = request.url.path

@@ -170,6 +170,17 @@ CODES_FR: dict[str, str] = {
     "PDF-RENDER": "Le PDF n'a pas pu être produit.",
     "TOO-LARGE": "La requête est trop volumineuse.",
     "ENCAISSE-ERROR": "L'opération n'a pas pu aboutir.",
+    # cash forecast page and reminders page (issues 6 and 7)
+    "SCENARIO-EMPTY": "Renseignez au moins une hypothèse : retard d'un client, embauche, achat ou cession Dailly.",
+    "SCENARIO-DAYS": "Indiquez un retard en jours, entre 1 et 365.",
+    "SCENARIO-AMOUNT": "Saisissez un montant positif (100 millions d'euros au plus).",
+    "SCENARIO-DATE": "Choisissez une date entre aujourd'hui et dans un an.",
+    "SCENARIO-PARTIAL": "Complétez le montant et la date de cette hypothèse.",
+    "THRESHOLD-RANGE": "Le seuil doit être compris entre 0 et 100 millions d'euros.",
+    "MAIL-NO-ADDRESS": "Le client n'a pas d'adresse e-mail : saisissez-en une.",
+    "MAIL-NOT-SENDABLE": "Un brouillon ou une facture annulée ne peut pas être envoyé.",
+    "MAIL-ADDRESS": "Saisissez une seule adresse e-mail valide.",
+    "PAYLINK-SECRET": "Le serveur n'a pas de clé secrète (ENCAISSE_SECRET_KEY) pour signer les liens de paiement.",
 }
 
 GENERIC_FR = "Valeur à corriger ({code})."
@@ -217,3 +228,71 @@ def code_fr(code: str) -> str:
     if code in COMPLIANCE_FR:
         return COMPLIANCE_FR[code]
     return GENERIC_FR.format(code=code)
+
+
+#: Bank statements, reconciliation and the supplier inbox (pages Banque, Rapprochement, Fournisseurs).
+CODES_FR.update(
+    {
+        "BANK-FILE-UNKNOWN-FORMAT": "Format de fichier non reconnu : importez un relevé CAMT.053 ou CAMT.054 "
+        "(XML), OFX, MT940, CFONB 120 ou CSV exporté par votre banque.",
+        "BANK-FILE-EMPTY": "Le fichier du relevé est vide.",
+        "BANK-FILE-TOO-LARGE": "Le fichier du relevé est trop volumineux (50 Mo au plus).",
+        "BANK-CAMT-INVALID": "Le relevé CAMT est mal formé.",
+        "BANK-CAMT-SCHEMA": "Le relevé CAMT est incomplet : une information obligatoire manque.",
+        "BANK-CAMT-UNSUPPORTED": "Ce fichier XML n'est pas un relevé CAMT.053 ou CAMT.054.",
+        "BANK-CAMT-AMOUNT-DECIMALS": "Un montant du relevé a plus de 2 décimales ; il est conservé tel quel.",
+        "BANK-CAMT-ENTRY-NOT-BOOKED": "Des écritures non comptabilisées par la banque ont été ignorées.",
+        "BANK-CAMT-BATCH-NOT-SPLIT": "Un lot de virements a été gardé en une seule opération.",
+        "BANK-OFX-INVALID": "Le relevé OFX est mal formé.",
+        "BANK-OFX-NO-CURRENCY": "Le relevé OFX n'indique pas sa devise : l'euro est retenu.",
+        "BANK-OFX-NO-TRANSACTION-LIST": "Un compte du relevé OFX ne contient aucune liste d'opérations.",
+        "BANK-OFX-NONCONFORMANT": "Le relevé OFX ne respecte pas toute la norme ; il a pu être lu quand même.",
+        "BANK-MT940-INVALID": "Le relevé MT940 est mal formé.",
+        "BANK-CFONB-INVALID": "Le relevé CFONB 120 est mal formé.",
+        "BANK-CFONB-NO-BALANCE": "Le relevé CFONB 120 ne donne pas de solde : le solde du compte n'est pas "
+        "mis à jour.",
+        "BANK-CSV-ENCODING": "L'encodage du fichier CSV n'est pas reconnu : exportez-le en UTF-8 ou en "
+        "Windows-1252.",
+        "BANK-CSV-INVALID": "Le fichier CSV est mal formé.",
+        "BANK-CSV-UNKNOWN-LAYOUT": "Les colonnes de ce fichier CSV ne correspondent à aucun export bancaire "
+        "connu.",
+        "BANK-NO-ACCOUNT": "Ce fichier ne précise pas son compte : indiquez l'IBAN du compte dans le formulaire.",
+        "BANK-WRONG-ACCOUNT": "Ce relevé concerne un autre compte que l'IBAN indiqué.",
+        "BANK-BALANCE-MISMATCH": "Les soldes d'ouverture et de clôture du relevé ne correspondent pas à la "
+        "somme des opérations : vérifiez qu'il est complet.",
+        "BANK-DUPLICATE-REFERENCE": "Deux opérations du relevé portent la même référence bancaire sur le même "
+        "compte.",
+        "BANK-TX-NOT-FOUND": "Opération bancaire introuvable.",
+        "ALLOCATION-NOT-FOUND": "Rapprochement introuvable.",
+        "PROPOSAL-NOT-FOUND": "Proposition introuvable.",
+        "MATCH-OVER-ALLOCATED": "La somme des montants dépasse ce qui reste à rapprocher sur l'opération.",
+        "MATCH-INVOICE-CLOSED": "Cette facture ne peut plus recevoir de paiement (payée, annulée ou brouillon).",
+        "MATCH-DEBIT": "Seul un encaissement (crédit) peut régler une facture client.",
+        "MATCH-NOTHING-TO-LEARN": "Le libellé de cette opération ne permet pas de reconnaître le payeur.",
+        "MATCH-EMPTY": "Saisissez le montant à rapprocher sur au moins une facture.",
+        "MATCH-AMOUNT": "Le montant doit être positif.",
+        "MATCH-OVER-DUE": "Le montant dépasse le reste dû de la facture.",
+        "PROPOSAL-DONE": "Cette proposition a déjà été traitée.",
+        "RULE-NO-WORDS": "Le libellé ne contient aucun mot stable pour créer une règle : l'opération est "
+        "catégorisée sans règle.",
+        "CATEGORY-INVALID": "Choisissez une catégorie de la liste.",
+        "INBOX-INVALID": "La facture électronique n'est pas conforme à la norme EN 16931 : elle n'a pas été "
+        "enregistrée.",
+        "INBOX-NOT-AN-INVOICE": "Ce fichier n'est pas une facture électronique EN 16931 (Factur-X, CII ou UBL).",
+        "INBOX-NOT-PDF-OR-XML": "Ce fichier n'est ni un PDF Factur-X ni un XML CII ou UBL.",
+        "INBOX-PDF-INVALID": "Le PDF est illisible.",
+        "INBOX-PDF-NO-XML": "Ce PDF ne contient pas de facture électronique (pas de XML Factur-X joint) : "
+        "demandez une facture Factur-X à votre fournisseur.",
+        "INBOX-PDF-TRUNCATED": "Le PDF est incomplet (fichier coupé) : demandez-le à nouveau.",
+        "INBOX-TOO-LARGE": "Le fichier est trop volumineux.",
+        "INBOX-XML-INVALID": "Le XML de la facture est mal formé.",
+        "INBOX-XML-UNSAFE": "Le XML de la facture contient des constructions interdites (entités, DTD) : "
+        "refusé par sécurité.",
+        "INBOX-AMOUNT-INVALID": "Un montant de la facture est illisible.",
+        "INBOX-DATE-INVALID": "Une date de la facture est illisible.",
+        "INBOX-ORIGINAL-ALTERED": "Le fichier original enregistré ne correspond plus à son empreinte.",
+        "RECEIVED-NOT-FOUND": "Facture fournisseur introuvable.",
+        "UPLOAD-MISSING": "Choisissez le fichier à importer.",
+        "UPLOAD-EMPTY": "Le fichier envoyé est vide.",
+    }
+)
