@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
 from encaisse.adapters.payments.fake_server import free_port
 from encaisse.adapters.store.db import make_engine, upgrade
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.documents import Invoice, InvoiceStatus, Line
 from encaisse.domain.parties import Address, Company, Party
 from encaisse.domain.payment_reference import rf_reference
@@ -45,9 +45,9 @@ def db_url(migrated_db: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def uow(db_url: str) -> Iterator[CollectionsUnitOfWork]:
+def uow(db_url: str) -> Iterator[SqlUnitOfWork]:
     engine = make_engine(db_url)
-    yield CollectionsUnitOfWork(engine)
+    yield SqlUnitOfWork(engine)
     engine.dispose()
 
 
@@ -69,7 +69,7 @@ def make_company() -> Company:
 class Shop:
     """A seller with customers, and a helper to issue invoices straight into the store."""
 
-    uow: CollectionsUnitOfWork
+    uow: SqlUnitOfWork
     company: Company
     customers: dict[str, Party] = field(default_factory=dict)
     counter: int = 0
@@ -115,7 +115,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(uow: CollectionsUnitOfWork) -> Shop:
+def shop(uow: SqlUnitOfWork) -> Shop:
     with uow() as repo:
         company = repo.add_company(make_company())
     return Shop(uow, company)

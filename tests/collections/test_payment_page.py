@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
 from encaisse.adapters.payments.fake import FakeProvider
 from encaisse.adapters.payments.signature import HEADER, sign_payload
 from encaisse.adapters.store import tables as t
@@ -254,7 +253,7 @@ def test_links_are_reused_and_renewed_after_revocation(shop: Shop) -> None:
 def test_a_collections_uow_is_accepted_too(shop: Shop, provider: FakeProvider) -> None:
     app = FastAPI()
     app.include_router(router)
-    app.state.uow = CollectionsUnitOfWork(shop.uow.engine)
+    app.state.uow = SqlUnitOfWork(shop.uow.engine)
     app.state.settings = Settings(secret_key=SECRET, base_url=BASE_URL)
     app.state.payment_provider = None  # no provider configured: no card button, checkout is 404
     _, token = new_link(shop)

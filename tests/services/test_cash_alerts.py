@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
 from encaisse.adapters.store import tables as t
 from encaisse.adapters.store.db import make_engine
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.bank import BankTransaction
 from encaisse.domain.documents import Line
 from encaisse.domain.money import ZERO, round_money
@@ -42,7 +42,7 @@ DUE = DAY + timedelta(days=40)
 @pytest.fixture
 def shop(db_url: str) -> Iterator[dict[str, Any]]:
     engine = make_engine(db_url)
-    uow = CollectionsUnitOfWork(engine)
+    uow = SqlUnitOfWork(engine)
     company = new_company(uow)
     cid = company.id or 0
     customer = new_customer(uow, company, email="compta@dupont.example")
@@ -61,7 +61,7 @@ def shop(db_url: str) -> Iterator[dict[str, Any]]:
     engine.dispose()
 
 
-def emails(uow: CollectionsUnitOfWork, cid: int) -> list[Any]:
+def emails(uow: SqlUnitOfWork, cid: int) -> list[Any]:
     with uow.read() as repo:
         return repo.list_emails(cid)
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
 from encaisse.adapters.store.db import upgrade
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.adapters.web import account_use_cases as accounts
 from encaisse.adapters.web.app import create_app
 from encaisse.services.collections import reminders_preview
@@ -40,7 +40,7 @@ STEPS = {"Relance de courtoisie", "Relance", "Seconde relance", "Mise en demeure
 class Demo:
     app: FastAPI
     url: str
-    uow: CollectionsUnitOfWork
+    uow: SqlUnitOfWork
     company_id: int
 
     def client(self, email: str = DEMO_LOGIN[0], password: str = DEMO_LOGIN[1]) -> Client:
@@ -55,7 +55,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         upgrade(url)
         app = create_app(Settings(database_url=url, secret_key="k" * 48, base_url="http://testserver"))
         load_demo(app.state.web.uow, seed=1, today=TODAY)
-        uow = CollectionsUnitOfWork(app.state.web.engine)
+        uow = SqlUnitOfWork(app.state.web.engine)
         with uow.read() as repo:
             cid = repo.list_companies()[0].id or 0
         accounts.sign_up(

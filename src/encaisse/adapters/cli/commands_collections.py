@@ -8,14 +8,14 @@ from typing import Any
 import typer
 
 from encaisse.adapters.cli.context import Cli, CompanyOpt, FormatOpt, emit
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.errors import NotFoundError
 
 PREVIEW_HEADER = ("date", "customer_name", "invoice_numbers", "step", "channel", "reason")
 
 
-def _uow(cli: Cli) -> CollectionsUnitOfWork:
-    return CollectionsUnitOfWork(cli.engine)
+def _uow(cli: Cli) -> SqlUnitOfWork:
+    return SqlUnitOfWork(cli.engine)
 
 
 def _invoice_id(cli: Cli, number: str) -> int:
@@ -26,7 +26,7 @@ def _invoice_id(cli: Cli, number: str) -> int:
     return invoice.id
 
 
-def _send_now(cli: Cli, uow: CollectionsUnitOfWork) -> None:
+def _send_now(cli: Cli, uow: SqlUnitOfWork) -> None:
     from encaisse.adapters.jobs.runner import job_send_emails, make_sender
 
     sender = make_sender(cli.settings)

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
 from encaisse.adapters.mail.attachments import render_attachment
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.errors import EncaisseError
 from encaisse.services import clock
 from encaisse.services.collections import RunResult, reminders_run
@@ -38,10 +38,10 @@ SEND_EVERY = timedelta(minutes=1)
 POLL_SECONDS = 15.0
 
 
-def make_uow(settings: Settings) -> CollectionsUnitOfWork:
+def make_uow(settings: Settings) -> SqlUnitOfWork:
     from encaisse.adapters.store.db import make_engine
 
-    return CollectionsUnitOfWork(make_engine(settings.database_url))
+    return SqlUnitOfWork(make_engine(settings.database_url))
 
 
 def make_sender(settings: Settings) -> MailSender | None:
@@ -53,12 +53,12 @@ def make_sender(settings: Settings) -> MailSender | None:
     return SmtpSender(settings.smtp)
 
 
-def job_send_emails(uow: CollectionsUnitOfWork, sender: MailSender, now: datetime) -> SendReport:
+def job_send_emails(uow: SqlUnitOfWork, sender: MailSender, now: datetime) -> SendReport:
     """Send the queued messages that are due (attachments rendered now, PDF included)."""
     return send_due(uow, sender, now, render_attachment=render_attachment)
 
 
-def job_daily_reminders(uow: CollectionsUnitOfWork, settings: Settings, today: date) -> dict[int, RunResult]:
+def job_daily_reminders(uow: SqlUnitOfWork, settings: Settings, today: date) -> dict[int, RunResult]:
     """Run every company's dunning plan for ``today`` (idempotent)."""
     with uow.read() as repo:
         company_ids = [c.id for c in repo.list_companies() if c.id is not None]
@@ -78,7 +78,7 @@ class Scheduler:
     """Decides which job is due at each tick (pure bookkeeping; the jobs do the work)."""
 
     settings: Settings
-    uow: CollectionsUnitOfWork
+    uow: SqlUnitOfWork
     sender: MailSender | None
     dunning_at: time = DUNNING_AT
     today: Callable[[], date] = clock.today

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from encaisse.adapters.store import mapping as mp
 from encaisse.adapters.store import tables as t
 from encaisse.adapters.store.bank_repository import BankRepositoryMixin
+from encaisse.adapters.store.collections_repository import CollectionsRepositoryMixin
 from encaisse.domain.documents import Invoice, Line, Quote, compute_totals
 from encaisse.domain.errors import NotFoundError
 from encaisse.domain.parties import Company, Party
@@ -51,7 +52,7 @@ _SORTS: dict[str, Any] = {
 }
 
 
-class SqlRepository(BankRepositoryMixin):
+class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

@@ -223,9 +223,9 @@ def queue_reset_email(repo: Repository, user: UserRecord, link: str) -> bool:
         return False
     store: Any = repo
     if not hasattr(store, "add_email"):
-        from encaisse.adapters.jobs.collections_store import SqlCollectionsRepository
+        from encaisse.adapters.store.sql_repository import SqlRepository
 
-        store = SqlCollectionsRepository(getattr(repo, "conn"))  # noqa: B009 - the SQL repository's connection
+        store = SqlRepository(getattr(repo, "conn"))  # noqa: B009 - the SQL repository's connection
     body = (
         "Bonjour,\n\nPour choisir votre mot de passe Encaisse, ouvrez ce lien (valable une heure) :\n"
         f"{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n"

@@ -20,7 +20,8 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork, retry_at_of
+from encaisse.adapters.store.collections_repository import retry_at_of
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.adapters.web.context import CSRF, Ctx, Id, member, writer
 from encaisse.adapters.web.forms import text
 from encaisse.adapters.web.messages_fr import code_fr
@@ -80,8 +81,8 @@ class FixRow:
     reason: str
 
 
-def _uow(ctx: Ctx) -> CollectionsUnitOfWork:
-    return CollectionsUnitOfWork(ctx.state.engine)
+def _uow(ctx: Ctx) -> SqlUnitOfWork:
+    return SqlUnitOfWork(ctx.state.engine)
 
 
 def _error_text(email: EmailRecord) -> str:

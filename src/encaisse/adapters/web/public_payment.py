@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from encaisse.adapters.jobs.collections_store import CollectionsUnitOfWork
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.documents import Invoice, InvoiceStatus
 from encaisse.domain.dunning import fr_date, fr_money
 from encaisse.domain.errors import FormatError
@@ -86,13 +86,13 @@ def _from_state(request: Request, name: str) -> Any:
     return value
 
 
-def _uow(request: Request) -> CollectionsUnitOfWork:
+def _uow(request: Request) -> SqlUnitOfWork:
     state = request.app.state
     cached = getattr(state, "collections_uow", None)
-    if isinstance(cached, CollectionsUnitOfWork):
+    if isinstance(cached, SqlUnitOfWork):
         return cached
     uow = _from_state(request, "uow")
-    wrapped = uow if isinstance(uow, CollectionsUnitOfWork) else CollectionsUnitOfWork(uow.engine)
+    wrapped = uow if isinstance(uow, SqlUnitOfWork) else SqlUnitOfWork(uow.engine)
     state.collections_uow = wrapped
     return wrapped
 

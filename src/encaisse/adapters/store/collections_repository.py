@@ -2,9 +2,8 @@
 
 ``CollectionsRepositoryMixin`` implements the store Protocols of ``services.mail_queue``,
 ``services.payment_links``, ``services.online_payments`` and ``services.collections`` over the
-tables of ``adapters/store/tables.py``. It is written as a mixin of ``SqlRepository`` (like
-``BankRepositoryMixin``); until it is mixed in there, :class:`CollectionsUnitOfWork` provides a
-repository with both. Repositories never commit: the use case's transaction does.
+tables of ``adapters/store/tables.py``, as a mixin of ``SqlRepository`` (like
+``BankRepositoryMixin``). Repositories never commit: the use case's transaction does.
 
 Note: ``email_message`` has no "next attempt" column yet; the retry time of a queued message is
 kept at the start of ``last_error`` as ``[retry_at=ISO-8601] …`` (see :func:`_with_retry_at`).
@@ -13,18 +12,16 @@ kept at the start of ``last_error`` as ``[retry_at=ISO-8601] …`` (see :func:`_
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from encaisse.adapters.store import tables as t
-from encaisse.adapters.store.sql_repository import SqlRepository
 from encaisse.services.collections import DunningRecord, ReminderRecord
 from encaisse.services.mail_queue import EmailRecord
 from encaisse.services.online_payments import OnlinePaymentRecord
@@ -466,26 +463,3 @@ class CollectionsRepositoryMixin:
             return False
         self.conn.execute(pe.insert().values(provider=provider, event_id=event_id, type=event_type[:100]))
         return True
-
-
-class SqlCollectionsRepository(CollectionsRepositoryMixin, SqlRepository):
-    """``SqlRepository`` + the collections tables (until the mixin joins ``SqlRepository``)."""
-
-
-class CollectionsUnitOfWork:
-    """Like ``SqlUnitOfWork``, yielding :class:`SqlCollectionsRepository`."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def __call__(self) -> Iterator[SqlCollectionsRepository]:
-        with self.engine.begin() as conn:
-            yield SqlCollectionsRepository(conn)
-
-    @contextmanager
-    def read(self) -> Iterator[SqlCollectionsRepository]:
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(encaisse_readonly=True)
-            with conn.begin():
-                yield SqlCollectionsRepository(conn)
