@@ -23,7 +23,7 @@ from encaisse.services import audit
 from encaisse.services.accounts import hash_password
 from encaisse.services.demo_data import DEMO_LOGIN, DemoDataset, DemoPayment, generate
 from encaisse.services.ports import Repository, StoredTransaction, UnitOfWork
-from encaisse.services.reconciliation import categorize_all
+from encaisse.services.reconciliation import categorize_all, reconcile
 
 ACCOUNTANT_LOGIN = ("comptable@encaisse.fr", "demo-encaisse")
 UNRECONCILED_DAYS = 6
@@ -117,6 +117,7 @@ def load_demo(uow: UnitOfWork, *, seed: int, today: date, months: int = 14) -> s
         _record_payments(repo, cid, ds.payments, recent, by_number, tx_ids)
         audit.record(repo, cid, "demo.loaded", "company", cid, {"seed": seed, "invoices": len(ds.invoices)})
     categorize_all(uow, cid, before=today - timedelta(days=UNRECONCILED_DAYS))
+    reconcile(uow, cid, today, auto=False)  # the last days' credits wait in the review queue
     return (
         f"demo company {company.name} created: {len(ds.customers)} customers, {len(ds.invoices)} documents, "
         f"{len(ds.transactions)} bank transactions; login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]} "
