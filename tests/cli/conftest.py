@@ -61,6 +61,8 @@ def company_db(encaisse: CliRun) -> CliRun:
         "Lyon",
         "--postcode",
         "69003",
+        "--share-capital",
+        "10000",
     )
     assert res.code == 0, res.err
     return encaisse

@@ -75,3 +75,52 @@ def test_database_not_migrated_is_a_clear_error(encaisse: Any) -> None:
     res = encaisse("invoice", "list")
     assert res.code == 1
     assert "encaisse db upgrade" in res.err
+
+
+def test_invoice_create_issue_pdf_and_xml(company_db: Any, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from encaisse.domain.errors import errors_only
+    from encaisse.formats.en16931 import validate_cii, validate_ubl
+
+    doc = {
+        "customer": {
+            "name": "Boulangerie Dupont SAS",
+            "siren": "552100554",
+            "address": {"line1": "3 place Bellecour", "postcode": "69002", "city": "Lyon"},
+        },
+        "issue_date": "2026-12-04",
+        "supply_date": "2026-12-02",
+        "lines": [
+            {
+                "description": "Main d'œuvre",
+                "quantity": "3",
+                "unit": "HUR",
+                "unit_price": "52.00",
+                "vat_rate": "20",
+            },
+            {
+                "description": "Disjoncteur 40 A",
+                "quantity": "2",
+                "unit_price": "86.50",
+                "vat_rate": "20",
+                "nature": "goods",
+            },
+        ],
+    }
+    (tmp_path / "inv.json").write_text(json.dumps(doc), encoding="utf-8")
+    created = company_db("invoice", "create", "--json", str(tmp_path / "inv.json"), "--issue")
+    assert created.code == 0, created.err
+    assert "F2026-00001 issued (394.80 EUR)" in created.out
+    pdf = company_db("invoice", "pdf", "F2026-00001", "-o", str(tmp_path / "f.pdf"))
+    assert pdf.code == 0, pdf.err
+    embedded = PdfReader(tmp_path / "f.pdf").attachments["factur-x.xml"][0]
+    assert errors_only(validate_cii(embedded)) == []
+    for syntax, check in (("cii", validate_cii), ("ubl", validate_ubl)):
+        out = tmp_path / f"f.{syntax}.xml"
+        res = company_db("invoice", "xml", "F2026-00001", "--syntax", syntax, "-o", str(out))
+        assert res.code == 0, res.err
+        assert errors_only(check(out.read_bytes())) == []
+    bad = company_db("invoice", "pdf", "F2099-00001", "-o", str(tmp_path / "x.pdf"))
+    assert bad.code == 1
+    assert "INVOICE-NOT-FOUND" in bad.err

@@ -41,12 +41,19 @@ def register(app: typer.Typer) -> None:
         postcode: str = typer.Option("", "--postcode"),
         legal_form: str = typer.Option("SARL", "--legal-form"),
         rcs_city: str = typer.Option("", "--rcs-city"),
+        share_capital: str | None = typer.Option(None, "--share-capital", help="e.g. 10000"),
     ) -> None:
         """Create a company (the seller)."""
         from encaisse.domain.terms import default_penalty_rate
         from encaisse.services.clock import today
         from encaisse.services.companies import create_company
 
+        from encaisse.domain.money import parse_amount
+
+        try:
+            capital = parse_amount(share_capital) if share_capital else None
+        except ValueError as exc:
+            raise EncaisseError(str(exc), code="INPUT-INVALID") from exc
         cli = Cli()
         stored = create_company(
             cli.uow,
@@ -57,6 +64,7 @@ def register(app: typer.Typer) -> None:
                 iban=iban,
                 legal_form=legal_form,
                 rcs_city=rcs_city or city,
+                share_capital=capital,
                 address=Address(line1=address, city=city, postcode=postcode),
                 penalty_rate=default_penalty_rate(today()),
             ),

@@ -207,3 +207,36 @@ def register(app: typer.Typer) -> None:
             )
         if not history.changes:
             typer.echo("no e-invoicing status yet")
+
+    @inv.command("xml")
+    def invoice_xml(
+        number: str,
+        output: Path = typer.Option(..., "-o", "--output"),
+        syntax: str = typer.Option(
+            "cii", "--syntax", help="cii (Factur-X XML) or ubl (UBL 2.1, Peppol BIS 3)"
+        ),
+        profile: str = typer.Option("EN16931", "--profile", help="CII profile: EN16931, BASICWL or MINIMUM"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Write the structured e-invoice of an issued document: CII (EN 16931 / BASIC WL / MINIMUM) or UBL 2.1."""
+        from encaisse.formats import cii, ubl
+
+        if syntax not in ("cii", "ubl"):
+            raise EncaisseError(f"unknown syntax {syntax!r} (cii or ubl)", code="CLI-FORMAT")
+        cli = Cli(company_siren)
+        invoice_id = find_invoice_id(cli, number)
+        with cli.uow.read() as repo:
+            company = repo.get_company(cli.company_id)
+            invoice = repo.get_invoice(cli.company_id, invoice_id)
+        if invoice.status.value == "draft":
+            raise EncaisseError("a draft has no e-invoice yet: issue it first", code="INVOICE-DRAFT")
+        xml = (
+            cii.export(invoice, company, profile=profile.upper())
+            if syntax == "cii"
+            else ubl.export(invoice, company)
+        )
+        try:
+            output.write_bytes(xml)
+        except OSError as exc:
+            raise EncaisseError(f"cannot write {output}: {exc.strerror}", code="FILE-UNWRITABLE") from exc
+        typer.echo(f"{output} written ({syntax.upper()}, {len(xml)} bytes)")
