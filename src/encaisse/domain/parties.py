@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from stdnum import iban as std_iban
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren as std_siren
 from stdnum.fr import siret as std_siret
@@ -174,7 +175,12 @@ def is_valid_vat_number(value: str) -> bool:
 
 
 def is_valid_iban(value: str) -> bool:
-    return bool(std_iban.is_valid(compact_digits(value)))
+    """ISO 13616 IBAN: country length, check digits and national format (schwifty's registry)."""
+    try:
+        IBAN(compact_digits(value))
+    except SchwiftyException:
+        return False
+    return True
 
 
 def siren_of_vat(vat_number: str) -> str:

@@ -44,11 +44,10 @@ def register(app: typer.Typer) -> None:
         share_capital: str | None = typer.Option(None, "--share-capital", help="e.g. 10000"),
     ) -> None:
         """Create a company (the seller)."""
+        from encaisse.domain.money import parse_amount
         from encaisse.domain.terms import default_penalty_rate
         from encaisse.services.clock import today
         from encaisse.services.companies import create_company
-
-        from encaisse.domain.money import parse_amount
 
         try:
             capital = parse_amount(share_capital) if share_capital else None

@@ -21,7 +21,7 @@ from pathlib import Path
 import typer
 
 from encaisse.adapters.cli.context import Cli, CompanyOpt, FormatOpt, emit, fail, print_problems
-from encaisse.adapters.store.financing_repository import FinancingUnitOfWork
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.errors import EncaisseError
 from encaisse.domain.financing import Factor, Letter
 from encaisse.domain.money import format_amount
@@ -50,8 +50,8 @@ def render_letter(company: Company, recipient: Party, letter: Letter) -> bytes:
     )
 
 
-def _uow(cli: Cli) -> FinancingUnitOfWork:
-    return FinancingUnitOfWork(cli.engine)
+def _uow(cli: Cli) -> SqlUnitOfWork:
+    return cli.uow
 
 
 def _prepare(directory: Path) -> None:

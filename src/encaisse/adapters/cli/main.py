@@ -16,6 +16,7 @@ from encaisse.adapters.cli import (
     commands_collections,
     commands_core,
     commands_documents,
+    commands_financing,
     commands_more,
 )
 from encaisse.domain.errors import EncaisseError
@@ -32,6 +33,7 @@ commands_bank.register(app)
 commands_more.register(app)
 commands_collections.register(app)
 commands_accounting.register(app)
+commands_financing.register(app)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from encaisse.adapters.store import mapping as mp
 from encaisse.adapters.store import tables as t
 from encaisse.adapters.store.bank_repository import BankRepositoryMixin
 from encaisse.adapters.store.collections_repository import CollectionsRepositoryMixin
+from encaisse.adapters.store.financing_repository import FinancingRepositoryMixin
 from encaisse.domain.documents import Invoice, Line, Quote, compute_totals
 from encaisse.domain.errors import NotFoundError
 from encaisse.domain.parties import Company, Party
@@ -52,7 +53,7 @@ _SORTS: dict[str, Any] = {
 }
 
 
-class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin):
+class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRepositoryMixin):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

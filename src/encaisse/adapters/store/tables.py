@@ -419,6 +419,7 @@ received_invoice = sa.Table(
     sa.Column("original", sa.LargeBinary, nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, server_default="received"),
+    sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),  # migration 0002
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("company_id", "supplier_id", "number", name="uq_received_invoice_supplier_number"),
 )
