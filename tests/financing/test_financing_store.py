@@ -157,3 +157,53 @@ def test_dailly_brings_the_cash_forward_in_the_forecast(
     assert weeks[0].scenario - weeks[0].base == weeks[0].delta == Decimal("1093.26")
     with pytest.raises(NotFoundError):
         financing.dailly_effect(fuow, company.id or 0, ["F-NONE"], today=DAY)
+
+
+def test_assigned_invoices_get_no_reminder_of_ours() -> None:
+    """DAILLY-PRODUCT: once assigned and notified, the bank collects; our dunning stops."""
+    from encaisse.services.collections import load_items
+
+    class Repo:
+        def financed_invoice_ids(self, company_id: int) -> set[int]:
+            return {2}
+
+        def dunning_records(self, company_id: int) -> list[Any]:
+            return [_record(1), _record(2)]
+
+    from encaisse.domain.parties import Company
+
+    items = load_items(Repo(), Company(name="X", siren="732829320", id=1))  # type: ignore[arg-type]
+    assert [(i.invoice_id, i.factored_or_assigned) for i in items] == [(1, False), (2, True)]
+
+
+def _record(invoice_id: int) -> Any:
+    from datetime import date
+    from decimal import Decimal
+
+    from encaisse.services.collections import DunningRecord
+
+    fields = DunningRecord.__dataclass_fields__
+    values: dict[str, Any] = {
+        "invoice_id": invoice_id,
+        "number": f"F{invoice_id}",
+        "kind": "invoice",
+        "customer_id": 1,
+        "customer_name": "Client",
+        "customer_is_business": True,
+        "customer_email": "c@example.fr",
+        "due_date": date(2026, 11, 1),
+        "issue_date": date(2026, 10, 1),
+        "total": Decimal("100.00"),
+        "amount_paid": Decimal("0.00"),
+        "amount_credited": Decimal("0.00"),
+        "penalty_rate": None,
+        "status": "issued",
+        "disputed": False,
+        "in_payment_plan": False,
+        "delivery_failed": False,
+        "last_step_sent": None,
+        "last_step_sent_on": None,
+        "indemnity_claimed": False,
+        "einvoice_status": None,
+    }
+    return DunningRecord(**{k: v for k, v in values.items() if k in fields})

@@ -91,6 +91,7 @@ class ReminderRecord:
 
 class CollectionsStore(MailStore, LinkStore, Protocol):
     def dunning_records(self, company_id: int) -> list[DunningRecord]: ...
+    def financed_invoice_ids(self, company_id: int) -> set[int]: ...
     def set_dunning_state(
         self,
         company_id: int,
@@ -159,8 +160,9 @@ def dunning_item(record: DunningRecord, company: Company) -> DunningItem:
     factored = False
     if record.einvoice_status:
         try:
-            status = EInvoiceStatus(record.einvoice_status)
-        except ValueError:
+            raw = record.einvoice_status
+            status = EInvoiceStatus.from_code(int(raw)) if raw.isdigit() else EInvoiceStatus(raw)
+        except (ValueError, KeyError):
             status = None
         if blocks_dunning(status):
             factored = status is EInvoiceStatus.FACTORED
@@ -190,12 +192,16 @@ def dunning_item(record: DunningRecord, company: Company) -> DunningItem:
 
 
 def load_items(repo: CollectionsStore, company: Company) -> list[DunningItem]:
+    """Open invoices as the dunning plan sees them; invoices assigned to a bank (Dailly, notified
+    to the debtor) or a factor are collected by them: no reminder of ours (DAILLY-PRODUCT)."""
     assert company.id is not None
-    return [
+    financed = repo.financed_invoice_ids(company.id)
+    items = [
         dunning_item(r, company)
         for r in repo.dunning_records(company.id)
         if r.kind != DocumentKind.CREDIT_NOTE.value
     ]
+    return [replace(i, factored_or_assigned=True) if i.invoice_id in financed else i for i in items]
 
 
 def reminders_preview(
