@@ -56,6 +56,27 @@ _SORTS: dict[str, Any] = {
 class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRepositoryMixin):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # Within one transaction the store holds the numbering row locks and the audit-chain lock
+        # (PostgreSQL) or the database write lock (SQLite): what it read stays true until commit.
+        self._seq_cache: dict[tuple[int, str, int], int] = {}
+        self._seq_dirty: set[tuple[int, str, int]] = set()
+        self._audit_tail: dict[int, AuditEntry | None] = {}
+        self._audit_pending: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        """Write what batch use cases left pending (sequence values, audit events) before commit."""
+        if self._seq_dirty:
+            self.conn.execute(
+                _SEQ_UPDATE,
+                [
+                    {"c": c, "s": s, "y": y, "v": self._seq_cache[(c, s, y)]}
+                    for c, s, y in sorted(self._seq_dirty)
+                ],
+            )
+            self._seq_dirty.clear()
+        if self._audit_pending:
+            self.conn.execute(_INSERT_AUDIT, self._audit_pending)
+            self._audit_pending = []
 
     # ---- companies and users -------------------------------------------------------------
     def add_company(self, company: Company) -> Company:
@@ -246,9 +267,10 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
                 [mp.line_values(company_id, i, ln, **owner) for i, ln in enumerate(lines, 1)],
             )
 
-    def _write_vat_lines(self, inv: Invoice) -> None:
+    def _write_vat_lines(self, inv: Invoice, *, new: bool = False) -> None:
         assert inv.id is not None
-        self.conn.execute(t.vat_line.delete().where(t.vat_line.c.invoice_id == inv.id))
+        if not new:
+            self.conn.execute(t.vat_line.delete().where(t.vat_line.c.invoice_id == inv.id))
         if inv.status.value == "draft" or inv.total_incl_tax_override is not None:
             return
         groups = compute_totals(inv).vat_groups
@@ -273,7 +295,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
         new_id = self.conn.execute(_INSERT_INVOICE, values).scalar_one()
         self._insert_lines(invoice.company_id, invoice.lines, invoice_id=new_id)
         stored = replace(invoice, id=new_id)
-        self._write_vat_lines(stored)
+        self._write_vat_lines(stored, new=True)
         return stored
 
     def add_invoices_bulk(self, invoices: Sequence[Invoice]) -> None:
@@ -475,28 +497,42 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
         return int(self.conn.execute(q).scalar_one())
 
     def next_number(self, company_id: int, series: str, fiscal_year: int) -> int:
-        """Gap-free next value: row lock on PostgreSQL; SQLite writers are serialized (BEGIN IMMEDIATE)."""
+        """Gap-free next value: row lock on PostgreSQL; SQLite writers are serialized (BEGIN IMMEDIATE).
+
+        The first call of a transaction takes the lock and reads the value; later calls in the same
+        transaction (batch issuing) only write the incremented value.
+        """
         seq = t.number_sequence
         key = {"c": company_id, "s": series, "y": fiscal_year}
-        if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
+        cache_key = (company_id, series, fiscal_year)
+        current = self._seq_cache.get(cache_key)
+        if current is None:
+            if self.conn.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            self.conn.execute(
-                pg_insert(seq)
-                .values(company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=0)
-                .on_conflict_do_nothing()
-            )
-            current = self.conn.execute(_SEQ_SELECT_FOR_UPDATE, key).scalar_one()
-        else:
-            current = self.conn.execute(_SEQ_SELECT, key).scalar()
-            if current is None:
                 self.conn.execute(
-                    seq.insert(),
-                    {"company_id": company_id, "series": series, "fiscal_year": fiscal_year, "last_value": 0},
+                    pg_insert(seq)
+                    .values(company_id=company_id, series=series, fiscal_year=fiscal_year, last_value=0)
+                    .on_conflict_do_nothing()
                 )
-                current = 0
-        nxt = int(current) + 1
-        self.conn.execute(_SEQ_UPDATE, {**key, "v": nxt})
+                current = int(self.conn.execute(_SEQ_SELECT_FOR_UPDATE, key).scalar_one())
+            else:
+                found = self.conn.execute(_SEQ_SELECT, key).scalar()
+                if found is None:
+                    self.conn.execute(
+                        seq.insert(),
+                        {
+                            "company_id": company_id,
+                            "series": series,
+                            "fiscal_year": fiscal_year,
+                            "last_value": 0,
+                        },
+                    )
+                    found = 0
+                current = int(found)
+        nxt = current + 1
+        self._seq_cache[cache_key] = nxt
+        self._seq_dirty.add(cache_key)  # written once by flush(), before the transaction commits
         return nxt
 
     def set_sequence(self, company_id: int, series: str, fiscal_year: int, last_value: int) -> None:
@@ -720,6 +756,8 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
 
     def last_audit(self, company_id: int) -> AuditEntry | None:
         """The chain's last event; on PostgreSQL first takes the company's chain lock until commit."""
+        if company_id in self._audit_tail:
+            return self._audit_tail[company_id]
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(7331, :c)"), {"c": company_id})
         r = self.conn.execute(
@@ -728,11 +766,13 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
             .order_by(t.audit_event.c.seq.desc())
             .limit(1)
         ).first()
-        return self._audit_from(r) if r else None
+        tail = self._audit_from(r) if r else None
+        self._audit_tail[company_id] = tail
+        return tail
 
     def add_audit(self, company_id: int, entry: AuditEntry) -> None:
-        self.conn.execute(
-            _INSERT_AUDIT,
+        self._audit_tail[company_id] = entry
+        self._audit_pending.append(
             {
                 "company_id": company_id,
                 "seq": entry.seq,
@@ -744,10 +784,11 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
                 "payload": entry.payload,
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
-            },
+            }
         )
 
     def audit_entries(self, company_id: int) -> list[AuditEntry]:
+        self.flush()
         rows = self.conn.execute(
             sa.select(t.audit_event)
             .where(t.audit_event.c.company_id == company_id)
@@ -1004,7 +1045,9 @@ class SqlUnitOfWork:
     @contextmanager
     def __call__(self) -> Iterator[SqlRepository]:
         with self.engine.begin() as conn:
-            yield SqlRepository(conn)
+            repo = SqlRepository(conn)
+            yield repo
+            repo.flush()
 
     @contextmanager
     def read(self) -> Iterator[SqlRepository]:
