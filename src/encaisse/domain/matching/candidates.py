@@ -8,11 +8,13 @@ The index holds the *remaining* amount of each item; the engine lowers it as it 
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
+from itertools import compress, islice
+from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -25,6 +27,8 @@ from encaisse.domain.matching.normalize import (
     sequence_key,
 )
 
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 CREDIT_KINDS = frozenset({ItemKind.INVOICE, ItemKind.CREDIT_NOTE})
 DEBIT_KINDS = frozenset({ItemKind.SUPPLIER_INVOICE})
 _MAX_TOKEN_PARTIES = 400  # a name token shared by more parties than this says little
@@ -37,8 +41,9 @@ def to_cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
-@dataclass(frozen=True)
-class ReferenceHit:
+class ReferenceHit(NamedTuple):
+    """How an item's number was found in a text (a named tuple: built for every hit)."""
+
     item_id: ItemId
     kind: str  # "rf" | "full" | "digits" | "groups" | "fuzzy" | "sequence"
     text: str  # the piece of text that matched
@@ -57,41 +62,53 @@ def item_sort_key(item: OpenItem) -> tuple[object, ...]:
 
 @dataclass
 class ItemIndex:
-    """Mutable lookup structures of one side, built once per :func:`engine.match` call."""
+    """Mutable lookup structures of one side, built once per :func:`engine.match` call.
+
+    Per party, ``by_party`` lists every item oldest first and ``party_cents`` their remaining
+    amounts slot by slot (a compact array: scanning a party's book touches no per-item object).
+    """
 
     items: dict[ItemId, OpenItem] = field(default_factory=dict)
     remaining: dict[ItemId, int] = field(default_factory=dict)  # signed cents
     by_amount: dict[int, dict[ItemId, None]] = field(default_factory=lambda: defaultdict(dict))
-    by_key: dict[str, list[ItemId]] = field(default_factory=lambda: defaultdict(list))
+    by_key: dict[str, tuple[ItemId, ...]] = field(default_factory=dict)
     keys_of: dict[ItemId, str] = field(default_factory=dict)
     digits_of: dict[ItemId, str] = field(default_factory=dict)
     sequence_of: dict[ItemId, str] = field(default_factory=dict)
     by_party: dict[PartyId, list[ItemId]] = field(default_factory=lambda: defaultdict(list))
-    sequence_of_party: dict[tuple[PartyId, str], list[ItemId]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    party_cents: dict[PartyId, array[int]] = field(default_factory=dict)
+    slot: dict[ItemId, int] = field(default_factory=dict)  # position in its party's lists
+    cursor: dict[PartyId, int] = field(default_factory=dict)  # first slot not yet settled
+    sequence_of_party: dict[tuple[PartyId, str], tuple[ItemId, ...]] = field(default_factory=dict)
+    by_sequence: dict[str, tuple[ItemId, ...]] = field(default_factory=dict)
     party_names: dict[PartyId, str] = field(default_factory=dict)
-    name_index: dict[str, list[PartyId]] = field(default_factory=lambda: defaultdict(list))
-    prefix_index: dict[str, list[PartyId]] = field(default_factory=lambda: defaultdict(list))
+    name_index: dict[str, tuple[PartyId, ...]] = field(default_factory=dict)
+    prefix_index: dict[str, tuple[PartyId, ...]] = field(default_factory=dict)
     by_party_amount: dict[tuple[PartyId, int], int] = field(default_factory=lambda: defaultdict(int))
-    cursor: dict[PartyId, int] = field(default_factory=dict)
     key_lengths: set[int] = field(default_factory=set)
+    # lengths of the ``by_key`` keys, by kind of key ("rf", "full", "digits", "groups")
+    probe_lengths: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     order: dict[ItemId, int] = field(default_factory=dict)  # position, oldest first
+    # parties_by_name() answers, by (payer name, limit): the name indexes never change during a run
+    name_matches: dict[tuple[str, int], tuple[tuple[PartyId, float], ...]] = field(default_factory=dict)
+
+    def open_slots_of(self, party_id: PartyId, limit: int) -> list[int]:
+        """Slots (in ``by_party`` / ``party_cents``) of the party's ``limit`` oldest open items."""
+        cents = self.party_cents.get(party_id)
+        if cents is None:
+            return []
+        start = self.cursor.get(party_id, 0)
+        end = len(cents)
+        while start < end and cents[start] == 0:
+            start += 1
+        self.cursor[party_id] = start  # the settled head is never scanned again
+        # the open slots from there on, oldest first, at most ``limit`` (at least one)
+        return list(islice(compress(range(start, end), islice(cents, start, None)), max(limit, 1)))
 
     def open_items_of(self, party_id: PartyId, limit: int) -> list[ItemId]:
-        """The party's ``limit`` oldest open items (a cursor skips the settled head of the list)."""
+        """The party's ``limit`` oldest open items."""
         ids = self.by_party.get(party_id, [])
-        start = self.cursor.get(party_id, 0)
-        while start < len(ids) and self.remaining[ids[start]] == 0:
-            start += 1
-        self.cursor[party_id] = start
-        out: list[ItemId] = []
-        for item_id in islice(ids, start, None):
-            if self.remaining[item_id] != 0:
-                out.append(item_id)
-                if len(out) >= limit:
-                    break
-        return out
+        return [ids[slot] for slot in self.open_slots_of(party_id, limit)]
 
     def settle(self, item_id: ItemId, cents: int) -> None:
         """Lower an item's remaining amount by ``cents`` (signed like the item) and re-index it."""
@@ -99,6 +116,7 @@ class ItemIndex:
         after = before - cents
         party_id = self.items[item_id].party_id
         self.remaining[item_id] = after
+        self.party_cents[party_id][self.slot[item_id]] = after
         self.by_amount[abs(before)].pop(item_id, None)
         self.by_party_amount[(party_id, abs(before))] -= 1
         if after != 0:
@@ -108,35 +126,62 @@ class ItemIndex:
 
 def build_index(items: Iterable[OpenItem], kinds: frozenset[ItemKind]) -> ItemIndex:
     index = ItemIndex()
+    name_index: dict[str, list[PartyId]] = defaultdict(list)  # a common word names many parties
+    prefix_index: dict[str, list[PartyId]] = defaultdict(list)
     for item in sorted((i for i in items if i.kind in kinds), key=item_sort_key):
         cents = item_signed_cents(item)
         if cents == 0:
             continue
-        index.items[item.id] = item
-        index.remaining[item.id] = cents
-        index.by_amount[abs(cents)][item.id] = None
-        index.by_party_amount[(item.party_id, abs(cents))] += 1
-        index.order[item.id] = len(index.order)
+        item_id, party_id = item.id, item.party_id
+        index.items[item_id] = item
+        index.remaining[item_id] = cents
+        index.by_amount[abs(cents)][item_id] = None
+        index.by_party_amount[(party_id, abs(cents))] += 1
+        index.order[item_id] = len(index.order)
         full, digits, groups = reference_keys(item.number)
-        index.keys_of[item.id] = full
-        index.digits_of[item.id] = digits
+        index.keys_of[item_id] = full
+        index.digits_of[item_id] = digits
         index.key_lengths.add(len(full))
-        for key in {full, "d:" + digits if digits else "", "g:" + groups if groups else ""}:
-            if key and len(key) >= 4:
-                index.by_key[key].append(item.id)
+        for kind, key in (
+            ("full", full),
+            ("digits", "d:" + digits if digits else ""),
+            ("groups", "g:" + groups if groups else ""),
+        ):
+            if len(key) >= 4:
+                _append(index.by_key, key, item_id)
+                index.probe_lengths[kind].add(len(key))
         if item.payment_reference:
-            index.by_key["rf:" + reference_keys(item.payment_reference)[0]].append(item.id)
-        index.by_party[item.party_id].append(item.id)
-        index.sequence_of[item.id] = sequence_key(item.number)
-        index.sequence_of_party[(item.party_id, index.sequence_of[item.id])].append(item.id)
-        if item.party_id not in index.party_names:
+            key = "rf:" + reference_keys(item.payment_reference)[0]
+            _append(index.by_key, key, item_id)
+            index.probe_lengths["rf"].add(len(key))
+        party_items = index.by_party[party_id]
+        index.slot[item_id] = len(party_items)
+        party_items.append(item_id)
+        if party_id not in index.party_cents:
+            index.party_cents[party_id] = array("q")
+        index.party_cents[party_id].append(cents)
+        sequence = index.sequence_of[item_id] = sequence_key(item.number)
+        _append(index.sequence_of_party, (party_id, sequence), item_id)
+        _append(index.by_sequence, sequence, item_id)
+        if party_id not in index.party_names:
             normalized = normalize_name(item.party_name)
-            index.party_names[item.party_id] = normalized
+            index.party_names[party_id] = normalized
             for token in set(name_tokens(normalized)):
-                index.name_index[token].append(item.party_id)
+                name_index[token].append(party_id)
                 for size in range(_MIN_PREFIX, len(token)):
-                    index.prefix_index[token[:size]].append(item.party_id)
+                    prefix_index[token[:size]].append(party_id)
+    index.name_index = {token: tuple(parties) for token, parties in name_index.items()}
+    index.prefix_index = {prefix: tuple(parties) for prefix, parties in prefix_index.items()}
     return index
+
+
+def _append(postings: dict[_K, tuple[_V, ...]], key: _K, value: _V) -> None:
+    """Add ``value`` to the postings of ``key``.
+
+    Postings are tuples, not lists: most hold one or two values, and a tuple of strings and
+    integers drops out of the garbage collector's sight, which then no longer rescans a big index.
+    """
+    postings[key] = (*postings.get(key, ()), value)
 
 
 def reference_hits(
@@ -147,17 +192,24 @@ def reference_hits(
     ``windows`` come from :func:`normalize.text_windows`.
     """
     hits: dict[ItemId, ReferenceHit] = {}
+    by_key, remaining = index.by_key, index.remaining
+    lengths = index.probe_lengths
+    rf, full, digits, groups = (lengths.get(kind, set()) for kind in ("rf", "full", "digits", "groups"))
     for window in windows:
-        probes = [("full", window.key)]
-        if window.key.startswith("RF"):
-            probes.insert(0, ("rf", "rf:" + window.key))
-        if window.digits:
+        key = window.key
+        # the length tests spare most lookups of a big dictionary
+        probes: list[tuple[str, str]] = []
+        if len(key) + 3 in rf and key.startswith("RF"):
+            probes.append(("rf", "rf:" + key))
+        if len(key) in full:
+            probes.append(("full", key))
+        if window.digits and len(window.digits) + 2 in digits:
             probes.append(("digits", "d:" + window.digits))
-        if window.groups:
+        if window.groups and len(window.groups) + 2 in groups:
             probes.append(("groups", "g:" + window.groups))
-        for kind, key in probes:
-            for item_id in index.by_key.get(key, ()):
-                if not include_settled and index.remaining[item_id] == 0:
+        for kind, probe in probes:
+            for item_id in by_key.get(probe, ()):
+                if not include_settled and remaining[item_id] == 0:
                     continue
                 known = hits.get(item_id)
                 if known is None or _HIT_RANK[kind] < _HIT_RANK[known.kind]:
@@ -170,19 +222,27 @@ def parties_by_name(index: ItemIndex, name: str, limit: int = 8) -> list[tuple[P
 
     The rarer name tokens (and, for the last token, which the bank may have truncated, its
     4+ character prefix) select a few parties through the inverted index; rapidfuzz then
-    scores only those.
+    scores only those. Answers are memoised on the index (its name indexes never change).
     """
+    cache_key = (normalize_name(name), limit)  # what the answer depends on
+    known = index.name_matches.get(cache_key)
+    if known is None:
+        known = index.name_matches[cache_key] = tuple(_parties_by_name(index, name, limit))
+    return list(known)
+
+
+def _parties_by_name(index: ItemIndex, name: str, limit: int) -> list[tuple[PartyId, float]]:
     query = normalize_name(name)
     tokens = name_tokens(query)
     if not tokens:
         return []
-    postings: list[list[PartyId]] = []
+    postings: list[tuple[PartyId, ...]] = []
     for n, token in enumerate(tokens):
-        parties = index.name_index.get(token)
-        if not parties and n == len(tokens) - 1 and len(token) >= _MIN_PREFIX:
-            parties = index.prefix_index.get(token)
-        if parties and len(parties) <= _MAX_TOKEN_PARTIES:
-            postings.append(parties)
+        posting = index.name_index.get(token)
+        if not posting and n == len(tokens) - 1 and len(token) >= _MIN_PREFIX:
+            posting = index.prefix_index.get(token)
+        if posting and len(posting) <= _MAX_TOKEN_PARTIES:
+            postings.append(posting)
     if not postings:
         return []
     postings.sort(key=len)

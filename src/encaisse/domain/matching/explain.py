@@ -41,7 +41,8 @@ def quote(text: str) -> str:
 
 
 def cents_to_eur(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    """Integer cents → euros with exactly two decimals (``150`` → ``Decimal("1.50")``)."""
+    return Decimal(cents).scaleb(-2)
 
 
 def reference_reason(kind: str, number: str, text: str) -> Reason:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from string import ascii_uppercase
+from typing import NamedTuple
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
-_ALNUM_RUN = re.compile(r"[A-Z0-9]+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
-_LEADING_LETTERS = re.compile(r"^[A-Z]+")
 
 LEGAL_FORMS = frozenset(
     {
@@ -60,8 +61,12 @@ def _join_dotted_initials(text: str) -> str:
     return re.sub(r"\b(?:[A-Z] ){1,4}[A-Z]\b", lambda m: m.group(0).replace(" ", ""), text)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
-    """A party name without accents, punctuation, legal forms, titles or stop words."""
+    """A party name without accents, punctuation, legal forms, titles or stop words.
+
+    Cached: the same payer and party names come back on thousands of lines.
+    """
     text = _join_dotted_initials(normalize_text(name))
     kept = [t for t in text.split() if t not in LEGAL_FORMS and t not in TITLES and t not in STOPWORDS]
     return " ".join(kept)
@@ -84,17 +89,17 @@ def reference_keys(number: str) -> tuple[str, str, str]:
     * groups: the digit groups without leading zeros (``2026.123``), "" unless two groups or more
       with 6 digits or more in all (so a lone year or a small counter never matches).
     """
-    compact = _NON_ALNUM.sub("", normalize_text(number))
-    full = ocr_fold(compact)
-    digits = _LEADING_LETTERS.sub("", full)
-    groups = _DIGIT_RUN.findall(normalize_text(number))
+    text = normalize_text(number)  # only A-Z, 0-9 and single spaces
+    full = ocr_fold(text.replace(" ", ""))
+    digits = full.lstrip(ascii_uppercase)
+    groups = _DIGIT_RUN.findall(text)
     return full, (digits if len(digits) >= 6 else ""), _groups_key(groups)
 
 
 def _groups_key(groups: list[str]) -> str:
     if len(groups) < 2 or len("".join(groups)) < 6:
         return ""
-    return ".".join(g.lstrip("0") or "0" for g in groups)
+    return ".".join([g.lstrip("0") or "0" for g in groups])
 
 
 def sequence_key(number: str) -> str:
@@ -103,9 +108,12 @@ def sequence_key(number: str) -> str:
     return (groups[-1].lstrip("0") or "0") if groups else ""
 
 
-@dataclass(frozen=True)
-class Window:
-    """A run of one to three consecutive tokens of a text, and its lookup keys."""
+class Window(NamedTuple):
+    """A run of one to three consecutive tokens of a text, and its lookup keys.
+
+    An immutable named tuple rather than a frozen dataclass: built for every bank line, it is
+    several times cheaper to create.
+    """
 
     raw: str  # the tokens as written, joined by spaces
     key: str  # OCR-folded compact form
@@ -115,26 +123,37 @@ class Window:
 
 def text_windows(text: str, max_tokens: int = 3) -> list[Window]:
     """Candidate references in a free text: joined runs of 1..3 tokens holding a digit."""
-    tokens = _ALNUM_RUN.findall(normalize_text(text))
+    return token_windows(normalize_text(text).split(), max_tokens)
+
+
+def token_windows(tokens: list[str], max_tokens: int = 3) -> list[Window]:
+    """:func:`text_windows` of a text already normalized and split (its alphanumeric runs)."""
     folded = [t.translate(_OCR_FOLD) for t in tokens]
-    groups_of = [_DIGIT_RUN.findall(t) for t in tokens]
+    groups_of = [[] if t.isalpha() else _DIGIT_RUN.findall(t) for t in tokens]
     windows: list[Window] = []
     seen: set[str] = set()
     count = len(tokens)
-    for start in range(count):
+    # a window holds a digit: only starts within max_tokens before a token with one can give one
+    starts = sorted(
+        {s for d, g in enumerate(groups_of) if g for s in range(max(0, d - max_tokens + 1), d + 1)}
+    )
+    for start in starts:
         key = ""
         digit_groups: list[str] = []
         for end in range(start, min(start + max_tokens, count)):
             key += folded[end]
-            digit_groups = digit_groups + groups_of[end]
             if len(key) > 24:
                 break
+            digit_groups += groups_of[end]
             if len(key) < 4 or not digit_groups or key in seen:
                 continue
             seen.add(key)
-            digits = _LEADING_LETTERS.sub("", key) if key[0].isalpha() else key
+            digits = key.lstrip(ascii_uppercase)  # the key holds A-Z and 0-9 only
             # a zero-padded counter was written in full: only the exact keys may match it
-            groups = "" if len(digit_groups) < 2 or digit_groups[-1][0] == "0" else _groups_key(digit_groups)
+            if len(digit_groups) < 2 or digit_groups[-1][0] == "0" or len("".join(digit_groups)) < 6:
+                groups = ""
+            else:
+                groups = ".".join([g.lstrip("0") or "0" for g in digit_groups])
             raw = tokens[start] if start == end else " ".join(tokens[start : end + 1])
             windows.append(Window(raw, key, digits if len(digits) >= 6 else "", groups))
     return windows
@@ -142,7 +161,12 @@ def text_windows(text: str, max_tokens: int = 3) -> list[Window]:
 
 def short_numbers(text: str) -> list[str]:
     """All-digit tokens without leading zeros, for a party-scoped sequence lookup (``00123`` → ``123``)."""
-    return [t.lstrip("0") for t in _ALNUM_RUN.findall(normalize_text(text)) if t.isdigit() and len(t) <= 6]
+    return token_numbers(normalize_text(text).split())
+
+
+def token_numbers(tokens: list[str]) -> list[str]:
+    """:func:`short_numbers` of a text already normalized and split."""
+    return [t.lstrip("0") for t in tokens if t.isdigit() and len(t) <= 6]
 
 
 @dataclass(frozen=True)

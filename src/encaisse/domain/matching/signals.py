@@ -8,10 +8,10 @@ a reference found in the libellé is strong, an amount alone is weak unless it i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from encaisse.domain.matching.model import MatchConfig, PartyId
 
@@ -88,9 +88,11 @@ def amount_weight(relation: AmountRelation, *, referenced: bool, group_size: int
     return 0.5 if referenced else -3.0  # OVER
 
 
-@dataclass(frozen=True)
-class PartyEvidence:
-    """Why the transaction seems to come from a party: its IBAN, a learned alias or its name."""
+class PartyEvidence(NamedTuple):
+    """Why the transaction seems to come from a party: its IBAN, a learned alias or its name.
+
+    A named tuple (immutable, cheap to build: several per bank line).
+    """
 
     party_id: PartyId
     kind: str  # "iban" | "alias" | "name"
