@@ -43,6 +43,51 @@ _SEQ_SELECT = sa.select(t.number_sequence.c.last_value).where(_SEQ_KEY)
 _SEQ_SELECT_FOR_UPDATE = _SEQ_SELECT.with_for_update()
 _SEQ_UPDATE = t.number_sequence.update().where(_SEQ_KEY).values(last_value=sa.bindparam("v"))
 
+_ROW_COLUMNS = tuple(
+    getattr(t.invoice.c, name)
+    for name in (
+        "id",
+        "number",
+        "kind",
+        "status",
+        "customer_id",
+        "customer_snapshot",
+        "issue_date",
+        "due_date",
+        "total_excl_tax",
+        "total_incl_tax",
+        "amount_paid",
+        "amount_credited",
+        "currency",
+        "payment_reference",
+        "disputed",
+    )
+)
+
+
+def _invoice_row(r: Any) -> InvoiceRow:
+    """A list row from a select of ``_ROW_COLUMNS`` (the customer as it was on the invoice)."""
+    snap = r.customer_snapshot or {}
+    return InvoiceRow(
+        id=r.id,
+        number=r.number or "",
+        kind=r.kind,
+        status=r.status,
+        customer_id=r.customer_id,
+        customer_name=snap.get("name", ""),
+        customer_siren=snap.get("siren", ""),
+        issue_date=r.issue_date,
+        due_date=r.due_date,
+        total_excl_tax=r.total_excl_tax,
+        total_incl_tax=r.total_incl_tax,
+        amount_paid=r.amount_paid,
+        amount_credited=r.amount_credited,
+        currency=r.currency,
+        payment_reference=r.payment_reference,
+        disputed=r.disputed,
+    )
+
+
 _SORTS: dict[str, Any] = {
     "issue_date": t.invoice.c.issue_date,
     "due_date": t.invoice.c.due_date,
@@ -437,23 +482,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
     def list_invoices(self, company_id: int, flt: InvoiceFilter) -> list[InvoiceRow]:
         c = t.invoice.c
         q = (
-            sa.select(
-                c.id,
-                c.number,
-                c.kind,
-                c.status,
-                c.customer_id,
-                c.customer_snapshot,
-                c.issue_date,
-                c.due_date,
-                c.total_excl_tax,
-                c.total_incl_tax,
-                c.amount_paid,
-                c.amount_credited,
-                c.currency,
-                c.payment_reference,
-                c.disputed,
-            )
+            sa.select(*_ROW_COLUMNS)
             .select_from(t.invoice.outerjoin(t.party, t.party.c.id == c.customer_id))
             .where(self._invoice_where(company_id, flt))
         )
@@ -463,30 +492,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
         q = q.order_by(*order)
         if flt.limit is not None:
             q = q.limit(flt.limit).offset(flt.offset)
-        out = []
-        for r in self.conn.execute(q):
-            snap = r.customer_snapshot or {}
-            out.append(
-                InvoiceRow(
-                    id=r.id,
-                    number=r.number or "",
-                    kind=r.kind,
-                    status=r.status,
-                    customer_id=r.customer_id,
-                    customer_name=snap.get("name", ""),
-                    customer_siren=snap.get("siren", ""),
-                    issue_date=r.issue_date,
-                    due_date=r.due_date,
-                    total_excl_tax=r.total_excl_tax,
-                    total_incl_tax=r.total_incl_tax,
-                    amount_paid=r.amount_paid,
-                    amount_credited=r.amount_credited,
-                    currency=r.currency,
-                    payment_reference=r.payment_reference,
-                    disputed=r.disputed,
-                )
-            )
-        return out
+        return [_invoice_row(r) for r in self.conn.execute(q)]
 
     def count_invoices(self, company_id: int, flt: InvoiceFilter) -> int:
         q = (
@@ -841,23 +847,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
         """Open invoices and deposits falling due in [start, end], soonest first."""
         c = t.invoice.c
         q = (
-            sa.select(
-                c.id,
-                c.number,
-                c.kind,
-                c.status,
-                c.customer_id,
-                c.customer_snapshot,
-                c.issue_date,
-                c.due_date,
-                c.total_excl_tax,
-                c.total_incl_tax,
-                c.amount_paid,
-                c.amount_credited,
-                c.currency,
-                c.payment_reference,
-                c.disputed,
-            )
+            sa.select(*_ROW_COLUMNS)
             .where(
                 c.company_id == company_id,
                 c.status.in_(("issued", "partially_paid")),
@@ -868,27 +858,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
             .order_by(c.due_date, c.id)
             .limit(limit)
         )
-        return [
-            InvoiceRow(
-                id=r.id,
-                number=r.number or "",
-                kind=r.kind,
-                status=r.status,
-                customer_id=r.customer_id,
-                customer_name=(r.customer_snapshot or {}).get("name", ""),
-                customer_siren=(r.customer_snapshot or {}).get("siren", ""),
-                issue_date=r.issue_date,
-                due_date=r.due_date,
-                total_excl_tax=r.total_excl_tax,
-                total_incl_tax=r.total_incl_tax,
-                amount_paid=r.amount_paid,
-                amount_credited=r.amount_credited,
-                currency=r.currency,
-                payment_reference=r.payment_reference,
-                disputed=r.disputed,
-            )
-            for r in self.conn.execute(q)
-        ]
+        return [_invoice_row(r) for r in self.conn.execute(q)]
 
     def customer_rows(
         self,
