@@ -13,11 +13,13 @@ from sqlalchemy.engine import Connection
 from encaisse.adapters.store import tables as t
 from encaisse.domain.bank import BankTransaction
 from encaisse.domain.errors import NotFoundError
+from encaisse.domain.money import round_money
 from encaisse.services.ports import AccountRecord, AllocationRecord, ProposalRecord, StoredTransaction
 
 
 def _cents(amount: Decimal) -> int:
-    return int(amount * 100)
+    """BIGINT cents of ``types.ScaledDecimal`` (a bank amount with more decimals is rounded once, half up)."""
+    return int(round_money(amount) * 100)
 
 
 def _tx_from(r: Any, iban: str) -> StoredTransaction:
@@ -136,33 +138,34 @@ class BankRepositoryMixin:
         rows: Sequence[tuple[BankTransaction, str, str]],
         statement_file_id: int | None,
     ) -> None:
-        """Insert (transaction, transaction_id, dedupe_key) triples in chunks."""
-        for i in range(0, len(rows), 5000):
-            self.conn.execute(
-                t.bank_transaction.insert(),
-                [
-                    {
-                        "company_id": company_id,
-                        "account_id": account_id,
-                        "booking_date": tx.booking_date,
-                        "value_date": tx.value_date,
-                        "amount": tx.amount,
-                        "currency": tx.currency,
-                        "counterparty_name": tx.counterparty_name[:200],
-                        "counterparty_iban": tx.counterparty_iban[:40],
-                        "remittance": tx.remittance,
-                        "structured_reference": tx.structured_reference[:40],
-                        "end_to_end_id": tx.end_to_end_id[:60],
-                        "bank_ref": tx.bank_ref[:120],
-                        "bank_code": tx.bank_code[:40],
-                        "transaction_id": tid[:120],
-                        "dedupe_key": key,
-                        "statement_file_id": statement_file_id,
-                        "amount_allocated": Decimal("0.00"),
-                    }
-                    for tx, tid, key in rows[i : i + 5000]
-                ],
-            )
+        """Insert (transaction, transaction_id, dedupe_key) triples: one driver-level executemany."""
+        self._raw_many(
+            "INSERT INTO bank_transaction (company_id, account_id, booking_date, value_date, amount, currency, "
+            "counterparty_name, counterparty_iban, remittance, structured_reference, end_to_end_id, bank_ref, "
+            "bank_code, transaction_id, dedupe_key, statement_file_id, amount_allocated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            [
+                (
+                    company_id,
+                    account_id,
+                    tx.booking_date,
+                    tx.value_date,
+                    _cents(tx.amount),
+                    tx.currency,
+                    tx.counterparty_name[:200],
+                    tx.counterparty_iban[:40],
+                    tx.remittance,
+                    tx.structured_reference[:40],
+                    tx.end_to_end_id[:60],
+                    tx.bank_ref[:120],
+                    tx.bank_code[:40],
+                    tid[:120],
+                    key,
+                    statement_file_id,
+                )
+                for tx, tid, key in rows
+            ],
+        )
 
     def list_transactions(
         self,
