@@ -65,6 +65,13 @@ _ROW_COLUMNS = tuple(
 )
 
 
+def _invoice_source(flt: InvoiceFilter) -> Any:
+    """The invoice table, joined to parties only when the filter or the sort needs their name."""
+    if flt.search or flt.sort.lstrip("-") == "customer":
+        return t.invoice.outerjoin(t.party, t.party.c.id == t.invoice.c.customer_id)
+    return t.invoice
+
+
 def _invoice_row(r: Any) -> InvoiceRow:
     """A list row from a select of ``_ROW_COLUMNS`` (the customer as it was on the invoice)."""
     snap = r.customer_snapshot or {}
@@ -483,7 +490,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
         c = t.invoice.c
         q = (
             sa.select(*_ROW_COLUMNS)
-            .select_from(t.invoice.outerjoin(t.party, t.party.c.id == c.customer_id))
+            .select_from(_invoice_source(flt))
             .where(self._invoice_where(company_id, flt))
         )
         key = flt.sort.lstrip("-")
@@ -497,7 +504,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
     def count_invoices(self, company_id: int, flt: InvoiceFilter) -> int:
         q = (
             sa.select(sa.func.count())
-            .select_from(t.invoice.outerjoin(t.party, t.party.c.id == t.invoice.c.customer_id))
+            .select_from(_invoice_source(flt))
             .where(self._invoice_where(company_id, flt))
         )
         return int(self.conn.execute(q).scalar_one())
