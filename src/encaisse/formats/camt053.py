@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -41,7 +42,7 @@ from lxml import etree
 
 from encaisse.domain.bank import BankTransaction, Statement, StatementFile, balance_problems
 from encaisse.domain.errors import FormatError, Problem, Severity
-from encaisse.formats.xml_safety import DEFAULT_MAX_XML_BYTES, parse_xml
+from encaisse.formats.xml_safety import DEFAULT_MAX_XML_BYTES, has_forbidden_declaration, parse_xml
 
 NAME = "camt053"
 CODE = "BANK-CAMT-INVALID"
@@ -329,11 +330,67 @@ def _balance(bal: etree._Element, p: Path, strip: int) -> tuple[str, Decimal, da
     return code, value, _flat_date(f, "Dt", bal, p)
 
 
-def _statement(stmt: etree._Element, p: Path, problems: list[Problem]) -> Statement:
+class _Entries:
+    """The ``Ntry`` of one report (``Stmt``/``Ntfctn``), read one by one while streaming.
+
+    When the report's ``Acct`` comes before its first entry (the ISO 20022 order), each entry is
+    turned into transactions as soon as it ends, then cleared and dropped from the tree, so memory
+    stays flat. Otherwise the entries stay in the tree and :func:`_statement` reads them when the
+    report ends, as a whole-tree parse would. An entry's ``FormatError`` is kept and raised by
+    :func:`_statement` after the account and balance checks: the error is the one the whole-tree
+    parse gives.
+    """
+
+    def __init__(self, report: etree._Element) -> None:
+        self.report = report
+        self.decided = False  # set by the first entry: streamed or left in the tree
+        self.streamed = False
+        self.account = ""
+        self.ccy = ""
+        self.first_ccy: str | None = None  # ``Ccy`` of the first ``Ntry/Amt`` (the fallback currency)
+        self.transactions: list[BankTransaction] = []
+        self.error: FormatError | None = None
+        self.done: etree._Element | None = None
+
+    def add(self, ntry: etree._Element, p: Path, strip: int, problems: list[Problem]) -> None:
+        if self.first_ccy is None:
+            amt = ntry.find(p("Amt"))
+            if amt is not None:
+                self.first_ccy = amt.get("Ccy") or "EUR"
+        if not self.decided:
+            self.decided = True
+            acct = self.report.find(p("Acct"))
+            if acct is None:
+                return  # entries before the account: left in the tree, read when the report ends
+            self.streamed = True
+            self.account = _account_id(acct, p)
+            self.ccy = _clean(acct.findtext(p("Ccy")))
+        if not self.streamed:
+            return
+        if self.account and self.error is None:  # no account: _statement raises, entries unread
+            try:
+                ccy = self.ccy or self.first_ccy or "EUR"
+                self.transactions.extend(_entry(ntry, p, strip, self.account, ccy, problems))
+            except FormatError as exc:
+                self.error = exc
+        ntry.clear()
+        if self.done is not None:
+            self.report.remove(self.done)
+        self.done = ntry
+
+
+def _account_id(acct: etree._Element, p: Path) -> str:
+    return _clean(acct.findtext(p("Id/IBAN")) or acct.findtext(p("Id/Othr/Id")))
+
+
+def _statement(
+    stmt: etree._Element, p: Path, problems: list[Problem], entries: _Entries | None = None
+) -> Statement:
+    """One report; its entries come from ``entries`` when they were streamed, else from the tree."""
     acct = stmt.find(p("Acct"))
     if acct is None:
         raise _fail(stmt, p, "Acct", "statement has no account")
-    account = _clean(acct.findtext(p("Id/IBAN")) or acct.findtext(p("Id/Othr/Id")))
+    account = _account_id(acct, p)
     if not account:
         raise _fail(acct, p, "Id", "account has neither IBAN nor Othr/Id")
     ccy = _clean(acct.findtext(p("Ccy")))
@@ -344,12 +401,19 @@ def _statement(stmt: etree._Element, p: Path, problems: list[Problem]) -> Statem
         balances.setdefault(code, (value, when))
     opening = balances.get("OPBD") or balances.get("PRCD")
     closing = balances.get("CLBD")
-    if not ccy:
+    if not ccy and entries is not None:
+        ccy = entries.first_ccy or "EUR"
+    elif not ccy:
         first_amt = stmt.find(p("Ntry/Amt"))
         ccy = (first_amt.get("Ccy") if first_amt is not None else None) or "EUR"
     transactions: list[BankTransaction] = []
-    for ntry in stmt.iterfind(p("Ntry")):
-        transactions.extend(_entry(ntry, p, strip, account, ccy, problems))
+    if entries is not None and entries.streamed:
+        if entries.error is not None:
+            raise entries.error
+        transactions = entries.transactions
+    else:
+        for ntry in stmt.iterfind(p("Ntry")):
+            transactions.extend(_entry(ntry, p, strip, account, ccy, problems))
     statement = Statement(
         account_iban=account,
         currency=ccy,
@@ -371,8 +435,8 @@ def _statement(stmt: etree._Element, p: Path, problems: list[Problem]) -> Statem
     return statement
 
 
-def _open(data: bytes, max_bytes: int) -> tuple[etree._Element, str, Path, str]:
-    root = parse_xml(data, max_bytes=max_bytes)
+def _message_of(root: etree._Element) -> tuple[str, str, Path, str]:
+    """Message and report element names, path maker and version of a camt Document root."""
     qname = etree.QName(root)
     m = _NS_RE.match(qname.namespace or "")
     if not m or qname.localname != "Document":
@@ -380,28 +444,178 @@ def _open(data: bytes, max_bytes: int) -> tuple[etree._Element, str, Path, str]:
             f"root element {root.tag!r} is not a camt.053/camt.054 Document", code="BANK-CAMT-UNSUPPORTED"
         )
     message_name, report_name = _MESSAGES[m.group(1)]
-    p = _path_maker(qname.namespace or "")
+    return (
+        message_name,
+        report_name,
+        _path_maker(qname.namespace or ""),
+        f"camt.05{m.group(1)}.001.{m.group(2)}",
+    )
+
+
+def _message(root: etree._Element, p: Path, message_name: str) -> etree._Element:
     message = root.find(p(message_name))
     if message is None:
         raise FormatError(f"line {root.sourceline}: Document has no {message_name}", code=CODE)
-    return message, report_name, p, f"camt.05{m.group(1)}.001.{m.group(2)}"
+    return message
+
+
+def _open(data: bytes, max_bytes: int) -> tuple[etree._Element, str, Path, str]:
+    """Whole-tree parse (for :func:`validate`): the message element, report name, path maker, version."""
+    root = parse_xml(data, max_bytes=max_bytes)
+    message_name, report_name, p, version = _message_of(root)
+    return _message(root, p, message_name), report_name, p, version
+
+
+def _file(version: str, statements: Sequence[Statement], problems: Sequence[Problem]) -> StatementFile:
+    return StatementFile(
+        format=NAME if version.startswith("camt.053") else "camt054",
+        statements=tuple(statements),
+        problems=tuple(problems),
+    )
+
+
+def _no_report(message: etree._Element, report_name: str) -> FormatError:
+    return FormatError(
+        f"{_where(message)}: no {report_name} element (a statement file needs at least one)", code=CODE
+    )
+
+
+def _parse_tree(message: etree._Element, report_name: str, p: Path, version: str) -> StatementFile:
+    """The statements of a whole parsed tree (what :func:`parse` gives, without streaming)."""
+    reports = message.findall(p(report_name))
+    if not reports:
+        raise _no_report(message, report_name)
+    problems: list[Problem] = []
+    statements = [_statement(r, p, problems) for r in reports]
+    return _file(version, statements, problems)
+
+
+class _Stream:
+    """State of one streamed file. Errors found on the way are kept and raised at the end, so a
+    file that is also malformed further on gives ``XML-MALFORMED``, as a whole-tree parse does."""
+
+    def __init__(self) -> None:
+        self.root: etree._Element | None = None
+        self.failure: FormatError | None = None
+        self.names = ("", "", "")  # message, report, entry tags
+        self.p: Path = _path_maker("")
+        self.strip = 0
+        self.version = ""
+        self.message_name = self.report_name = ""
+        self.current: _Entries | None = None
+        self.statements: list[Statement] = []
+        self.problems: list[Problem] = []
+
+    def start(self, root: etree._Element) -> None:
+        self.root = root
+        docinfo = root.getroottree().docinfo
+        try:
+            if docinfo.doctype or docinfo.internalDTD is not None:
+                raise FormatError(
+                    "XML declares a DTD or entities (<!DOCTYPE / <!ENTITY), which is not allowed",
+                    code="XML-DTD-FORBIDDEN",
+                )
+            self.message_name, self.report_name, p, self.version = _message_of(root)
+        except FormatError as exc:
+            self.failure = exc
+            return
+        self.p = p
+        self.names = (p(self.message_name), p(self.report_name), p("Ntry"))
+        self.strip = len(p("Ntry")) - len("Ntry")
+
+    def is_report(self, el: etree._Element | None) -> bool:
+        """``el`` is a report of the first message element, as ``message.findall(report)`` sees it."""
+        if el is None or el.tag != self.names[1]:
+            return False
+        parent, root = el.getparent(), self.root
+        if parent is None or root is None or parent.getparent() is not root:
+            return False
+        return root.find(self.names[0]) is parent
+
+    def feed(self, el: etree._Element) -> None:
+        if self.root is None:
+            self.start(el.getroottree().getroot())
+        if self.failure is not None:  # only well-formedness is left to check: keep memory flat
+            el.clear()
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
+            return
+        _message_tag, report_tag, entry_tag = self.names
+        if el.tag == entry_tag:
+            current = self.current
+            report = el.getparent()
+            if current is None or report is not current.report:
+                if report is None or not self.is_report(report):
+                    return
+                current = self.current = _Entries(report)
+            current.add(el, self.p, self.strip, self.problems)
+        elif el.tag == report_tag and self.is_report(el):
+            current = self.current if self.current is not None and self.current.report is el else _Entries(el)
+            self.current = None
+            try:
+                self.statements.append(_statement(el, self.p, self.problems, current))
+            except FormatError as exc:
+                self.failure = exc
+            el.clear()
+
+    def finish(self, root: etree._Element | None) -> StatementFile:
+        if self.root is None:
+            if root is None:
+                raise FormatError("XML document is empty", code="XML-MALFORMED")
+            self.start(root)
+        if self.failure is not None:
+            raise self.failure
+        assert self.root is not None
+        message = _message(self.root, self.p, self.message_name)
+        if not self.statements:
+            raise _no_report(message, self.report_name)
+        return _file(self.version, self.statements, self.problems)
+
+
+_STREAM_TAGS = ("{*}Ntry", "{*}Stmt", "{*}Ntfctn")
 
 
 def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_XML_BYTES) -> StatementFile:
-    """Read a camt.053/camt.054 file; raise ``FormatError`` (``BANK-CAMT-INVALID`` …) if unreadable."""
-    message, report_name, p, version = _open(data, max_bytes)
-    reports = message.findall(p(report_name))
-    if not reports:
+    """Read a camt.053/camt.054 file; raise ``FormatError`` (``BANK-CAMT-INVALID`` …) if unreadable.
+
+    Streams with ``lxml.etree.iterparse`` under the settings of :mod:`~encaisse.formats.xml_safety`
+    (size cap and DTD/entity refusal first, no entity expansion, no network, no huge tree): each
+    ``Ntry`` is read when it ends, then dropped, so memory does not grow with the number of entries.
+    """
+    if len(data) > max_bytes:
         raise FormatError(
-            f"{_where(message)}: no {report_name} element (a statement file needs at least one)", code=CODE
+            f"XML file is {len(data):,} bytes, more than the {max_bytes:,} allowed; split it",
+            code="XML-TOO-LARGE",
         )
-    problems: list[Problem] = []
-    statements = tuple(_statement(r, p, problems) for r in reports)
-    return StatementFile(
-        format=NAME if version.startswith("camt.053") else "camt054",
-        statements=statements,
-        problems=tuple(problems),
+    if has_forbidden_declaration(data):
+        raise FormatError(
+            "XML declares a DTD or entities (<!DOCTYPE / <!ENTITY), which is not allowed",
+            code="XML-DTD-FORBIDDEN",
+        )
+    events = etree.iterparse(
+        io.BytesIO(data),
+        events=("end",),
+        tag=_STREAM_TAGS,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
     )
+    stream = _Stream()
+    try:
+        for _event, el in events:
+            stream.feed(el)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else "?"
+        raise FormatError(f"XML is not well-formed (line {line}): {exc.msg}", code="XML-MALFORMED") from exc
+    except (ValueError, LookupError) as exc:  # e.g. unknown encoding in the declaration
+        raise FormatError(f"XML cannot be decoded: {exc}", code="XML-MALFORMED") from exc
+    return stream.finish(events.root)
 
 
 _REQUIRED = {
@@ -439,8 +653,8 @@ def _schema_problems(message: etree._Element, report_name: str, p: Path) -> list
 def validate(data: bytes, *, max_bytes: int = DEFAULT_MAX_XML_BYTES) -> list[Problem]:
     """Every problem found: fatal ones (as a single ERROR problem), schema gaps, warnings."""
     try:
-        message, report_name, p, _version = _open(data, max_bytes)
-        parsed = parse(data, max_bytes=max_bytes)
+        message, report_name, p, version = _open(data, max_bytes)
+        parsed = _parse_tree(message, report_name, p, version)
     except FormatError as exc:
         return [Problem(exc.code, exc.message)]
     return _schema_problems(message, report_name, p) + list(parsed.problems)

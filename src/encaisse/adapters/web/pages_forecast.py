@@ -75,15 +75,40 @@ def picture_of(ctx: Ctx, day: date) -> CashPicture:
     return ctx.state.cache.get(("cash-picture", ctx.company_id, day), compute)
 
 
+_warming: set[tuple[int, date]] = set()
+_warming_lock = threading.Lock()
+
+
 def dashboard_alerts(ctx: Ctx | None) -> CashAlerts | None:
-    """The alerts block of the dashboard (``forecast/_alerts.html``); None when unavailable."""
+    """The alerts block of the dashboard (``forecast/_alerts.html``); None when not computed yet.
+
+    The dashboard never waits for a forecast: it shows the alerts of the cached cash picture, and
+    when there is none it starts one computation in the background (once per company and day) so a
+    later view shows them. The cash page itself computes on demand.
+    """
     if ctx is None:
         return None
-    try:
-        return picture_of(ctx, today()).alerts
-    except Exception:  # the dashboard must render even if the forecast cannot be made
-        log.exception("cash alerts of company %s unavailable", ctx.company_id)
-        return None
+    day = today()
+    cached = ctx.state.cache.peek(("cash-picture", ctx.company_id, day))
+    if isinstance(cached, CashPicture):
+        return cached.alerts
+    key = (ctx.company_id, day)
+    with _warming_lock:
+        if key in _warming:
+            return None
+        _warming.add(key)
+
+    def warm() -> None:
+        try:
+            picture_of(ctx, day)
+        except Exception:  # the dashboard must render even if the forecast cannot be made
+            log.exception("cash alerts of company %s unavailable", ctx.company_id)
+        finally:
+            with _warming_lock:
+                _warming.discard(key)
+
+    threading.Thread(target=warm, name=f"cash-picture-{ctx.company_id}", daemon=True).start()
+    return None
 
 
 templates.env.globals["cash_alerts_of"] = dashboard_alerts

@@ -35,6 +35,14 @@ class ReadCache:
             self.version += 1
             self._data.clear()
 
+    def peek(self, key: Hashable) -> object | None:
+        """The fresh cached value of ``key``, or None (never computes)."""
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None and found[0] == self.version and found[1] > time.monotonic():
+                return found[2]
+        return None
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         if self.ttl_s <= 0:
             return compute()
