@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -72,43 +73,33 @@ def picture_of(ctx: Ctx, day: date) -> CashPicture:
     def compute() -> CashPicture:
         return cash_picture(ReadOnlyUnitOfWork(ctx.uow), ctx.company_id, day)
 
-    return ctx.state.cache.get(("cash-picture", ctx.company_id, day), compute)
+    picture = ctx.state.cache.get(("cash-picture", ctx.company_id, day), compute)
+    remember_alerts(ctx.company_id, day, picture.alerts)
+    return picture
 
 
-_warming: set[tuple[int, date]] = set()
-_warming_lock = threading.Lock()
+#: Dashboard alerts per (company, day), kept one hour: a forecast of a large book takes seconds of
+#: CPU, so the dashboard never computes one. It shows the alerts of the last cash picture computed
+#: (by the cash page, within the hour); the daily cash-alert job emails shortfalls regardless.
+_dashboard_alerts: dict[tuple[int, date], tuple[float, CashAlerts]] = {}
+ALERTS_TTL_S = 3600.0
+
+
+def remember_alerts(company_id: int, day: date, alerts: CashAlerts) -> None:
+    _dashboard_alerts[(company_id, day)] = (time.monotonic() + ALERTS_TTL_S, alerts)
 
 
 def dashboard_alerts(ctx: Ctx | None) -> CashAlerts | None:
-    """The alerts block of the dashboard (``forecast/_alerts.html``); None when not computed yet.
-
-    The dashboard never waits for a forecast: it shows the alerts of the cached cash picture, and
-    when there is none it starts one computation in the background (once per company and day) so a
-    later view shows them. The cash page itself computes on demand.
-    """
+    """The alerts block of the dashboard (``forecast/_alerts.html``); None when none is known yet."""
     if ctx is None:
         return None
     day = today()
     cached = ctx.state.cache.peek(("cash-picture", ctx.company_id, day))
     if isinstance(cached, CashPicture):
+        remember_alerts(ctx.company_id, day, cached.alerts)
         return cached.alerts
-    key = (ctx.company_id, day)
-    with _warming_lock:
-        if key in _warming:
-            return None
-        _warming.add(key)
-
-    def warm() -> None:
-        try:
-            picture_of(ctx, day)
-        except Exception:  # the dashboard must render even if the forecast cannot be made
-            log.exception("cash alerts of company %s unavailable", ctx.company_id)
-        finally:
-            with _warming_lock:
-                _warming.discard(key)
-
-    threading.Thread(target=warm, name=f"cash-picture-{ctx.company_id}", daemon=True).start()
-    return None
+    known = _dashboard_alerts.get((ctx.company_id, day))
+    return known[1] if known is not None and known[0] > time.monotonic() else None
 
 
 templates.env.globals["cash_alerts_of"] = dashboard_alerts
