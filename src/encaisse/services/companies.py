@@ -57,7 +57,8 @@ def normalize_company(company: Company) -> Company:
     )
 
 
-def create_company(uow: UnitOfWork, company: Company, *, actor: str = "") -> Company:
+def checked_company(company: Company) -> Company:
+    """The company normalized (SIREN, VAT number derived, IBAN compacted), or every problem raised."""
     company = normalize_company(company)
     problems = company_problems(company)
     if problems:
@@ -66,24 +67,34 @@ def create_company(uow: UnitOfWork, company: Company, *, actor: str = "") -> Com
             code=problems[0].code,
             problems=problems,
         )
+    return company
+
+
+def create_company(uow: UnitOfWork, company: Company, *, actor: str = "") -> Company:
+    company = checked_company(company)
     with uow() as repo:
-        if repo.company_by_siren(company.siren):
-            raise ValidationError(
-                f"a company with SIREN {company.siren} already exists",
-                code="COMPANY-EXISTS",
-                problems=[Problem("COMPANY-EXISTS", "SIREN already registered", field="siren")],
-            )
-        stored = repo.add_company(company)
-        audit.record(
-            repo,
-            stored.id or 0,
-            "company.created",
-            "company",
-            stored.id,
-            {"name": stored.name, "siren": stored.siren},
-            actor=actor,
+        return add_company_in(repo, company, actor=actor)
+
+
+def add_company_in(repo: Repository, company: Company, *, actor: str = "") -> Company:
+    """Store a checked company inside an open transaction (refused when its SIREN is registered)."""
+    if repo.company_by_siren(company.siren):
+        raise ValidationError(
+            f"a company with SIREN {company.siren} already exists",
+            code="COMPANY-EXISTS",
+            problems=[Problem("COMPANY-EXISTS", "SIREN already registered", field="siren")],
         )
-        return stored
+    stored = repo.add_company(company)
+    audit.record(
+        repo,
+        stored.id or 0,
+        "company.created",
+        "company",
+        stored.id,
+        {"name": stored.name, "siren": stored.siren},
+        actor=actor,
+    )
+    return stored
 
 
 def update_company(uow: UnitOfWork, company: Company, *, actor: str = "") -> Company:

@@ -18,40 +18,12 @@ from encaisse.domain.errors import NotFoundError, Problem, ValidationError
 from encaisse.domain.parties import Company, is_valid_siren
 from encaisse.services import audit
 from encaisse.services.accounts import ROLES, create_user, hash_password, password_problems
-from encaisse.services.companies import company_problems, normalize_company
+from encaisse.services.companies import add_company_in, checked_company, company_problems, normalize_company
 from encaisse.services.ports import ApiTokenRecord, Repository, UnitOfWork, UserRecord
 
 from .security import hash_api_token, new_api_token
 
 log = logging.getLogger(__name__)
-
-
-def _company_or_raise(company: Company) -> Company:
-    company = normalize_company(company)
-    problems = company_problems(company)
-    if problems:
-        raise ValidationError("invalid company", code=problems[0].code, problems=problems)
-    return company
-
-
-def _add_company(repo: Repository, company: Company, actor: str) -> Company:
-    if repo.company_by_siren(company.siren):
-        raise ValidationError(
-            f"a company with SIREN {company.siren} already exists",
-            code="COMPANY-EXISTS",
-            problems=[Problem("COMPANY-EXISTS", "SIREN already registered", field="siren")],
-        )
-    stored = repo.add_company(company)
-    audit.record(
-        repo,
-        stored.id or 0,
-        "company.created",
-        "company",
-        stored.id,
-        {"name": stored.name, "siren": stored.siren},
-        actor=actor,
-    )
-    return stored
 
 
 def sign_up(
@@ -79,7 +51,7 @@ def sign_up(
             raise ValidationError("invalid sign-up", code=problems[0].code, problems=problems)
         actor = email.strip().lower()
         uid = repo.add_user(actor, name.strip(), hash_password(password))
-        stored = _add_company(repo, company, actor)
+        stored = add_company_in(repo, company, actor=actor)
         repo.add_membership(uid, stored.id or 0, "owner")
         return uid, stored
 
@@ -95,9 +67,9 @@ def _email_problems(repo: Repository, email: str) -> list[Problem]:
 
 def add_company_for(uow: UnitOfWork, user_id: int, company: Company, *, actor: str) -> Company:
     """Another company owned by an existing user (a user may belong to several companies)."""
-    company = _company_or_raise(company)
+    company = checked_company(company)
     with uow() as repo:
-        stored = _add_company(repo, company, actor)
+        stored = add_company_in(repo, company, actor=actor)
         repo.add_membership(user_id, stored.id or 0, "owner")
         return stored
 
