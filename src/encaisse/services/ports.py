@@ -31,6 +31,21 @@ class InvoiceFilter:
     offset: int = 0
 
 
+#: Header of ``encaisse invoice list --format csv`` (DESIGN.md CLI contract) and of the web CSV export.
+INVOICE_CSV_HEADER = (
+    "number",
+    "kind",
+    "status",
+    "customer_name",
+    "customer_siren",
+    "issue_date",
+    "due_date",
+    "total_incl_tax",
+    "amount_due",
+    "currency",
+)
+
+
 @dataclass(frozen=True)
 class InvoiceRow:
     """A light invoice row for lists (no lines)."""
@@ -57,6 +72,21 @@ class InvoiceRow:
         if self.status in ("draft", "cancelled"):
             return Decimal("0.00")
         return max(Decimal("0.00"), self.total_incl_tax - self.amount_paid - self.amount_credited)
+
+    def contract_values(self) -> dict[str, str]:
+        """The row as the CLI contract prints it: ISO dates, amounts with a dot and two decimals."""
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "status": self.status,
+            "customer_name": self.customer_name,
+            "customer_siren": self.customer_siren,
+            "issue_date": self.issue_date.isoformat(),
+            "due_date": self.due_date.isoformat() if self.due_date else "",
+            "total_incl_tax": f"{self.total_incl_tax:.2f}",
+            "amount_due": f"{self.amount_due:.2f}",
+            "currency": self.currency,
+        }
 
 
 @dataclass(frozen=True)

@@ -11,35 +11,7 @@ import typer
 from encaisse.adapters.cli.context import Cli, CompanyOpt, FormatOpt, emit
 from encaisse.domain.errors import EncaisseError, NotFoundError
 from encaisse.domain.money import format_amount
-from encaisse.services.ports import InvoiceFilter, InvoiceRow
-
-INVOICE_HEADER = (
-    "number",
-    "kind",
-    "status",
-    "customer_name",
-    "customer_siren",
-    "issue_date",
-    "due_date",
-    "total_incl_tax",
-    "amount_due",
-    "currency",
-)
-
-
-def invoice_row_dict(r: InvoiceRow) -> dict[str, Any]:
-    return {
-        "number": r.number,
-        "kind": r.kind,
-        "status": r.status,
-        "customer_name": r.customer_name,
-        "customer_siren": r.customer_siren,
-        "issue_date": r.issue_date.isoformat(),
-        "due_date": r.due_date.isoformat() if r.due_date else "",
-        "total_incl_tax": format_amount(r.total_incl_tax),
-        "amount_due": format_amount(r.amount_due),
-        "currency": r.currency,
-    }
+from encaisse.services.ports import INVOICE_CSV_HEADER, InvoiceFilter
 
 
 def _read_json(path: Path) -> Any:
@@ -77,7 +49,7 @@ def register(app: typer.Typer) -> None:
         company_id = cli.company_id
         with cli.uow.read() as repo:
             rows = repo.list_invoices(company_id, InvoiceFilter(status=status, sort="issue_date"))
-        emit([invoice_row_dict(r) for r in rows], INVOICE_HEADER, fmt)
+        emit([r.contract_values() for r in rows], INVOICE_CSV_HEADER, fmt)
 
     @inv.command("create")
     def invoice_create(

@@ -37,7 +37,7 @@ from encaisse.domain.parties import Party
 from encaisse.services import invoicing
 from encaisse.services.clock import today
 from encaisse.services.document_input import invoice_from_data
-from encaisse.services.ports import InvoiceFilter
+from encaisse.services.ports import INVOICE_CSV_HEADER, InvoiceFilter
 
 router = APIRouter(dependencies=CSRF, include_in_schema=False)
 PAGE_SIZE = 50
@@ -51,18 +51,6 @@ STATUS_FILTERS = {
     "cancelled": "Annulées",
 }
 INVOICE_SORTS = ("issue_date", "due_date", "number", "total", "status", "customer")
-CSV_HEADER = [
-    "number",
-    "kind",
-    "status",
-    "customer_name",
-    "customer_siren",
-    "issue_date",
-    "due_date",
-    "total_incl_tax",
-    "amount_due",
-    "currency",
-]
 
 
 def list_filter(request: Request, day: date) -> tuple[InvoiceFilter, dict[str, object], int]:
@@ -143,23 +131,12 @@ def invoices_csv(request: Request, ctx: Ctx = Depends(member)) -> Response:
             with uow.read() as repo:
                 chunk = repo.list_invoices(cid, replace(flt, limit=2000, offset=offset))
             for r in chunk:
-                yield [
-                    r.number,
-                    r.kind,
-                    r.status,
-                    r.customer_name,
-                    r.customer_siren,
-                    r.issue_date.isoformat(),
-                    r.due_date.isoformat() if r.due_date else "",
-                    f"{r.total_incl_tax:.2f}",
-                    f"{r.amount_due:.2f}",
-                    r.currency,
-                ]
+                yield list(r.contract_values().values())
             if len(chunk) < 2000:
                 return
             offset += 2000
 
-    return csv_response("factures.csv", CSV_HEADER, rows())
+    return csv_response("factures.csv", list(INVOICE_CSV_HEADER), rows())
 
 
 def _form_page(
