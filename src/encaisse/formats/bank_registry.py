@@ -22,9 +22,11 @@ from types import ModuleType
 from encaisse.domain.bank import StatementFile
 from encaisse.domain.errors import FormatError
 from encaisse.formats import bank_csv, camt053, cfonb120, mt940, ofx
+from encaisse.formats.camt053_parts import PartMapper, parse_in_parts
 
 FORMATS: tuple[ModuleType, ...] = (camt053, ofx, mt940, cfonb120, bank_csv)
 DEFAULT_MAX_BYTES = 50_000_000
+PARTS_MIN_BYTES = 8_000_000  # below this, starting a worker costs more than it saves
 
 
 def detect_format(data: bytes) -> str:
@@ -47,12 +49,19 @@ def module_for(name: str) -> ModuleType:
 
 
 def parse_statement_file(
-    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, account_iban: str = ""
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    account_iban: str = "",
+    map_parts: PartMapper | None = None,
+    parts: int = 2,
 ) -> StatementFile:
     """Detect the format of ``data`` and parse it; ``FormatError`` with a stable code otherwise.
 
     ``account_iban`` is the account of formats that carry none (CSV); files that name their
-    account keep it (the caller compares it with the account the user chose).
+    account keep it (the caller compares it with the account the user chose). With ``map_parts``
+    (e.g. one process per core), a large camt.053 is read in ``parts`` at once
+    (:mod:`~encaisse.formats.camt053_parts`); the result is the same.
     """
     if len(data) > max_bytes:
         raise FormatError(
@@ -63,6 +72,10 @@ def parse_statement_file(
         raise FormatError("statement file is empty", code="BANK-FILE-EMPTY")
     module = module_for(detect_format(data))
     if module is camt053:
+        if map_parts is not None and parts > 1 and len(data) >= PARTS_MIN_BYTES:
+            whole = parse_in_parts(data, map_parts, parts=parts, max_bytes=max_bytes)
+            if whole is not None:
+                return whole
         return camt053.parse(data, max_bytes=max_bytes)
     if module is bank_csv:
         return bank_csv.parse(data, account_iban=account_iban)

@@ -17,6 +17,7 @@ from encaisse.domain.bank import BankTransaction, Statement, balance_problems, d
 from encaisse.domain.errors import Problem, Severity, ValidationError
 from encaisse.domain.parties import compact_digits, is_valid_iban
 from encaisse.formats.bank_registry import parse_statement_file
+from encaisse.formats.camt053_parts import PartMapper
 from encaisse.services import audit
 from encaisse.services.ports import UnitOfWork
 
@@ -46,7 +47,10 @@ def import_statement(
     account_iban: str | None = None,
     actor: str = "",
     max_bytes: int = MAX_STATEMENT_BYTES,
+    map_parts: PartMapper | None = None,
+    parts: int = 2,
 ) -> BankImportResult:
+    """Parse ``data`` and store its new transactions (``map_parts``: read a large file in ``parts``)."""
     chosen = compact_digits(account_iban or "")
     if chosen and not is_valid_iban(chosen):
         raise ValidationError(
@@ -54,7 +58,9 @@ def import_statement(
             code="IBAN-INVALID",
             problems=[Problem("IBAN-INVALID", "invalid IBAN", field="account")],
         )
-    parsed = parse_statement_file(data, account_iban=chosen, max_bytes=max_bytes)
+    parsed = parse_statement_file(
+        data, account_iban=chosen, max_bytes=max_bytes, map_parts=map_parts, parts=parts
+    )
     problems: list[Problem] = list(parsed.problems)
     statements: list[tuple[str, Statement]] = []
     for stmt in parsed.statements:

@@ -41,11 +41,18 @@ def register(app: typer.Typer) -> None:
         company_siren: str | None = CompanyOpt,
     ) -> None:
         """Import a statement: CAMT.053/054, OFX, MT940, CFONB 120 or CSV (auto-detected)."""
+        from encaisse.adapters.parallel import forked_map, usable_cores
         from encaisse.services.bank_import import import_statement
 
         cli = Cli(company_siren)
         res = import_statement(
-            cli.uow, cli.company_id, read_file(file), filename=file.name, account_iban=account
+            cli.uow,
+            cli.company_id,
+            read_file(file),
+            filename=file.name,
+            account_iban=account,
+            map_parts=forked_map,  # the CLI is single-threaded: large camt files use every core
+            parts=min(usable_cores(), 4),
         )
         print_problems(list(res.problems))
         typer.echo(

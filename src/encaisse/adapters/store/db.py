@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -56,6 +57,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # imported here: only schema commands pay for Alembic
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
@@ -64,6 +67,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Create or migrate the schema to the latest revision (``encaisse db upgrade``)."""
+    from alembic import command
+
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
