@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -144,6 +145,7 @@ def compact_digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isalnum()).upper()
 
 
+@lru_cache(maxsize=8192)  # imports check the same customers' SIRENs again and again
 def is_valid_siren(value: str) -> bool:
     """SIREN: 9 digits, Luhn-valid; La Poste (356000000) by its digit-sum rule."""
     siren = compact_digits(value)

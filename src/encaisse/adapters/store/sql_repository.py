@@ -356,11 +356,7 @@ class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRe
 
     def add_imported_invoices(self, invoices: Sequence[Invoice]) -> None:
         """Bulk insert of receivables imported without lines (one executemany per chunk)."""
-        for i in range(0, len(invoices), 2000):
-            chunk = invoices[i : i + 2000]
-            self.conn.execute(
-                t.invoice.insert(), [mp.invoice_values(inv, self._totals(inv)) for inv in chunk]
-            )
+        self._insert_rows(t.invoice, [mp.invoice_values(inv, self._totals(inv)) for inv in invoices])
 
     def existing_imported(self, company_id: int, numbers: Sequence[str]) -> dict[str, tuple[Decimal, str]]:
         out: dict[str, tuple[Decimal, str]] = {}
