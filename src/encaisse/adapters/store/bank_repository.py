@@ -104,6 +104,12 @@ class BankRepositoryMixin:
         """The ``keys`` already stored for the account (driver-level queries of 900 keys each)."""
         found: set[str] = set()
         mark = "%s" if self.conn.dialect.name == "postgresql" else "?"
+        first = self.conn.exec_driver_sql(
+            f"SELECT 1 FROM bank_transaction WHERE company_id = {mark} AND account_id = {mark} LIMIT 1",
+            (company_id, account_id),
+        ).first()
+        if first is None:  # the account's first statement: nothing to compare with
+            return found
         for i in range(0, len(keys), 900):
             chunk = list(keys[i : i + 900])
             found.update(
