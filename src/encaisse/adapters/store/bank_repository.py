@@ -282,14 +282,17 @@ class BankRepositoryMixin:
         """
         ids: list[int] = []
         if allocations:
-            result = self.conn.execute(
-                t.allocation.insert().returning(t.allocation.c.id, sort_by_parameter_order=True),
-                [{"company_id": company_id, **a} for a in allocations],
-            )
-            ids = [int(r.id) for r in result]
+            rows = [{"company_id": company_id, **a} for a in allocations]
+            if self.conn.dialect.name == "sqlite":
+                ids = self._insert_rows_ids(t.allocation, rows)
+            else:
+                result = self.conn.execute(
+                    t.allocation.insert().returning(t.allocation.c.id, sort_by_parameter_order=True), rows
+                )
+                ids = [int(r.id) for r in result]
         if payments:
-            self.conn.execute(
-                t.payment.insert(),
+            self._insert_rows(
+                t.payment,
                 [
                     {
                         "company_id": company_id,
@@ -338,6 +341,25 @@ class BankRepositoryMixin:
             f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})",
             values,
         )
+
+    def _insert_rows_ids(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """SQLite only: :meth:`_insert_rows`, then the new ids in the order of ``rows``.
+
+        The write transaction holds SQLite's single write lock (``BEGIN IMMEDIATE``) and an
+        ``INTEGER PRIMARY KEY`` takes ``max(id) + 1``, so the rows get increasing ids after the
+        largest id seen before the insert, in the order they were sent.
+        """
+        before = self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one()
+        self._insert_rows(table, rows)
+        ids = [
+            int(r[0])
+            for r in self.conn.exec_driver_sql(
+                f"SELECT id FROM {table.name} WHERE id > ? ORDER BY id", (before,)
+            )
+        ]
+        if len(ids) != len(rows):  # pragma: no cover - another writer inside our transaction
+            raise RuntimeError(f"{table.name}: {len(ids)} new ids for {len(rows)} rows")
+        return ids
 
     def _raw_many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """executemany straight on the driver: large updates without per-row statement building.
