@@ -8,8 +8,10 @@ seeds one company with ``--invoices`` invoices (most as imported receivables wit
 inserted; ``--with-lines`` of them written with lines through the repository), starts
 ``encaisse serve`` on a free loopback port in a subprocess, logs in, then runs a bounded asyncio
 load (``--clients`` concurrent clients, ``--requests`` requests per page) on the invoice list, an
-invoice page and the dashboard. Prints p50/p95/max per page (target p95 < 150 ms) and drops the
-database at the end (``--keep`` keeps it).
+invoice page and the dashboard. Prints p50/p95/max per page (target p95 < 150 ms) with the CPU
+time per request of the server process and of this load client, then the same one client at a
+time, and drops the database at the end (``--keep`` keeps it; ``--reuse`` then skips seeding when
+that database already holds the bench company, to iterate on the server quickly).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +60,24 @@ def recreate_db() -> None:
     with psycopg.connect(admin_url(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+
+
+def seeded_ids() -> list[int] | None:
+    """Ids of the invoices with lines of a kept bench database; None when there is none to reuse."""
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone()
+    if not exists:
+        return None
+    try:
+        with psycopg.connect(bench_url()) as conn:
+            ids = [int(r[0]) for r in conn.execute("SELECT id FROM invoice WHERE NOT imported ORDER BY id")]
+            n = conn.execute("SELECT count(*) FROM invoice").fetchone()
+    except psycopg.Error:
+        return None
+    if not ids or n is None:
+        return None
+    print(f"reusing {BENCH_DB}: {n[0]} invoices, {len(ids)} with lines")
+    return ids
 
 
 def drop_db() -> None:
@@ -220,7 +241,9 @@ async def login(client: httpx.AsyncClient) -> None:
     assert r.status_code == 303, r.status_code
 
 
-async def load(base: str, paths: list[str], clients: int) -> list[float]:
+async def load(
+    base: str, paths: list[str], clients: int, on_start: Callable[[], object] = lambda: None
+) -> list[float]:
     """Run ``paths`` (a shared queue) with ``clients`` concurrent sessions; latencies in ms.
 
     Every client logs in first (argon2 is deliberately slow): only page requests are timed.
@@ -233,6 +256,7 @@ async def load(base: str, paths: list[str], clients: int) -> list[float]:
     sessions = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(clients)]
     for client in sessions:
         await login(client)
+    on_start()
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal errors
@@ -257,9 +281,38 @@ async def load(base: str, paths: list[str], clients: int) -> list[float]:
     return latencies
 
 
-def report(name: str, ms: list[float]) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(name: str, ms: list[float], server_cpu_s: float = 0.0, client_cpu_s: float = 0.0) -> None:
     q = statistics.quantiles(ms, n=100)
-    print(f"{name:<16} n={len(ms):<5} p50={q[49]:7.1f} ms  p95={q[94]:7.1f} ms  max={max(ms):7.1f} ms")
+    cpu = ""
+    if server_cpu_s:
+        cpu += f"  CPU/request: server {1000 * server_cpu_s / len(ms):5.2f} ms"
+    if client_cpu_s:
+        cpu += f", load client {1000 * client_cpu_s / len(ms):5.2f} ms"
+    print(f"{name:<16} n={len(ms):<5} p50={q[49]:7.1f} ms  p95={q[94]:7.1f} ms  max={max(ms):7.1f} ms{cpu}")
+
+
+def measured(base: str, paths: list[str], clients: int, pid: int) -> tuple[list[float], float, float]:
+    """Latencies of ``paths``, the server CPU and this load client's CPU they took (logins excluded)."""
+    latencies: list[float] = []
+    start: list[tuple[float, float]] = []
+
+    async def run() -> None:
+        def started() -> None:
+            start.append((cpu_seconds(pid), time.process_time()))
+
+        latencies.extend(await load(base, paths, clients, on_start=started))
+
+    asyncio.run(run())
+    return latencies, cpu_seconds(pid) - start[0][0], time.process_time() - start[0][1]
 
 
 def main() -> None:
@@ -270,6 +323,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests per page")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse a kept bench database when it exists (no seeding; implies --keep)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (1 = `encaisse serve`)"
     )
     parser.add_argument(
@@ -279,10 +337,14 @@ def main() -> None:
         help="read-model cache of the server (0 = every request hits the database)",
     )
     args = parser.parse_args()
-    recreate_db()
+    ids = seeded_ids() if args.reuse else None
+    keep = args.keep or args.reuse
+    if ids is None:
+        recreate_db()
     proc = None
     try:
-        ids = seed(args.invoices, min(args.with_lines, args.invoices))
+        if ids is None:
+            ids = seed(args.invoices, min(args.with_lines, args.invoices))
         port = free_port()
         proc = start_server(port, args.cache_ttl, args.workers)
         base = f"http://127.0.0.1:{port}"
@@ -298,15 +360,16 @@ def main() -> None:
             f"{args.workers} server process(es), read cache {'off' if args.cache_ttl <= 0 else f'{args.cache_ttl:g} s'}"
         )
         for name, paths in pages.items():
-            report(name, asyncio.run(load(base, paths, args.clients)))
+            report(name, *measured(base, paths, args.clients, proc.pid))
         print("one client at a time (service time without queueing):")
-        for name, paths in pages.items():
-            report(name, asyncio.run(load(base, paths[:50], 1)))
+        alone = {**pages, "invoice page": [f"/factures/{rng.choice(ids)}" for _ in range(50)]}
+        for name, paths in alone.items():  # invoices mostly not shown yet (not in the read cache)
+            report(name, *measured(base, paths[:50], 1, proc.pid))
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
-        if not args.keep:
+        if not keep:
             drop_db()
 
 

@@ -89,7 +89,9 @@ def register(app: typer.Typer) -> None:
 
         from encaisse.adapters.web.app import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        # No access log: public payment-link URLs carry signed tokens (never logged), and the log
+        # line costs as much CPU as serving a cached page.
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
 
     @app.command("worker")
     def worker(once: bool = typer.Option(False, "--once", help="run the due jobs once and exit")) -> None:

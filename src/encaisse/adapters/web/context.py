@@ -1,13 +1,16 @@
 """Who is asking, for which company, with which role: the FastAPI dependencies of every page.
 
 The session (a signed cookie) holds the user id, the chosen company and a fingerprint of the
-password hash; every request reloads the user and its memberships, so a removed member or a
-changed password takes effect at once. Roles (DESIGN "membership"): ``owner`` does everything,
-``staff`` works on documents, customers and the bank, ``accountant`` reads and exports.
+password hash; every request reloads the user and its memberships (one query, which also reads
+the data version of :mod:`.read_cache`), so a removed member or a changed password takes effect at
+once; the company itself is cached under that data version. Roles (DESIGN "membership"): ``owner``
+does everything, ``staff`` works on documents, customers and the bank, ``accountant`` reads and
+exports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -16,6 +19,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
 from encaisse.adapters.store.sql_repository import SqlUnitOfWork
+from encaisse.adapters.store.web_reads import DataVersion, principal, read_only
 from encaisse.adapters.web.read_cache import ReadCache
 from encaisse.adapters.web.security import LoginRateLimiter, check_csrf, session_fingerprint
 from encaisse.domain.errors import EncaisseError, ForbiddenError
@@ -46,6 +50,7 @@ class WebState:
     limiter: LoginRateLimiter
     cache: ReadCache
     extra: dict[str, Any] = field(default_factory=dict)
+    versions: DataVersion | None = None
 
 
 def state_of(request: Request) -> WebState:
@@ -63,6 +68,8 @@ class Ctx:
     role: str
     companies: tuple[tuple[int, str], ...]  # (id, name) of every company the user belongs to
     state: WebState
+    #: The data version read with the user (None when unknown): the key of versioned cache entries.
+    version: Hashable | None = None
 
     @property
     def company_id(self) -> int:
@@ -92,11 +99,13 @@ def load_ctx(request: Request) -> Ctx:
     uid = request.session.get("uid")
     if not isinstance(uid, int):
         raise LoginRequiredError("login required")
-    with st.uow.read() as repo:
-        user = repo.user_by_id(uid)
-        if user is None or request.session.get("fp") != session_fingerprint(user.password_hash):
+    versions = st.versions or DataVersion(st.engine)
+    with read_only(st.uow) as repo:
+        found = principal(repo.conn, versions, uid)
+        if found is None or request.session.get("fp") != session_fingerprint(found.user.password_hash):
             request.session.clear()
             raise LoginRequiredError("login required")
+        user = found.user
         if not user.memberships:
             raise ForbiddenError("this account belongs to no company", code="FORBIDDEN")
         cid = request.session.get("cid")
@@ -104,9 +113,13 @@ def load_ctx(request: Request) -> Ctx:
         if not isinstance(cid, int) or cid not in roles:
             cid = user.memberships[0][0]
             request.session["cid"] = cid
-        companies = tuple((c, repo.get_company(c).name) for c, _ in user.memberships)
-        company = repo.get_company(cid)
-    return Ctx(user=user, company=company, role=roles[cid], companies=companies, state=st)
+        companies = tuple((c, found.company_names[c]) for c, _ in user.memberships)
+        version = found.version
+        if version is not None and st.cache.enabled:
+            company = st.cache.get(("company", cid), lambda: repo.get_company(cid), version=version)
+        else:
+            company = repo.get_company(cid)
+    return Ctx(user=user, company=company, role=roles[cid], companies=companies, state=st, version=version)
 
 
 def member(request: Request) -> Ctx:

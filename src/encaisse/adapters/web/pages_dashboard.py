@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from encaisse.adapters.store.web_reads import read_only
 from encaisse.adapters.web.context import CSRF, Ctx, member
-from encaisse.adapters.web.rendering import render
+from encaisse.adapters.web.rendering import render_cached, templates
 from encaisse.services.clock import today
 from encaisse.services.dashboard import Dashboard, dashboard
 
@@ -28,16 +31,24 @@ def dashboard_page(request: Request, ctx: Ctx = Depends(member)) -> Response:
     day = today()
 
     def compute() -> Dashboard:
-        with ctx.uow.read() as repo:
+        with read_only(ctx.uow) as repo:
             return dashboard(repo, ctx.company_id, day)
 
-    board = ctx.state.cache.get(("dashboard", ctx.company_id, day), compute)
-    return render(
+    def build() -> dict[str, Any]:
+        board = ctx.state.cache.get(("dashboard", ctx.company_id, day), compute, version=ctx.version)
+        return {"board": board, "todo_fr": TODO_FR, "cash_alerts": alerts}
+
+    # The cash alerts come from the last forecast (pages_forecast, when that page exists), not from
+    # the data version: the cached page is also keyed by them.
+    alerts_of = templates.env.globals.get("cash_alerts_of")
+    alerts = alerts_of(ctx) if callable(alerts_of) else None
+    return render_cached(
         request,
         "dashboard.html",
         ctx,
+        ("dashboard", day),
+        build,
         section="dashboard",
         title="Tableau de bord",
-        board=board,
-        todo_fr=TODO_FR,
+        depends_on=(alerts,),
     )

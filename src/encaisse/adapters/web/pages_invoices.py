@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from encaisse.adapters.pdf.fr_format import UNIT_LABELS
+from encaisse.adapters.store.web_reads import invoice_with_payments, read_only
 from encaisse.adapters.web.context import CSRF, Ctx, Id, member, writer
 from encaisse.adapters.web.document_forms import (
     catalogue,
@@ -30,14 +32,21 @@ from encaisse.adapters.web.document_forms import (
     typed_lines,
 )
 from encaisse.adapters.web.forms import parse_date, parse_decimal, text, to_plain
-from encaisse.adapters.web.rendering import csv_response, field_errors, flash, query_string, render
-from encaisse.domain.documents import Invoice, InvoiceStatus, compute_totals
+from encaisse.adapters.web.rendering import (
+    csv_response,
+    field_errors,
+    flash,
+    query_string,
+    render,
+    render_cached,
+)
+from encaisse.domain.documents import Invoice, InvoiceStatus, Totals, compute_totals
 from encaisse.domain.errors import EncaisseError, Problem, ValidationError
 from encaisse.domain.parties import Party
 from encaisse.services import invoicing
 from encaisse.services.clock import today
 from encaisse.services.document_input import invoice_from_data
-from encaisse.services.ports import INVOICE_CSV_HEADER, InvoiceFilter
+from encaisse.services.ports import INVOICE_CSV_HEADER, InvoiceFilter, InvoiceRow
 
 router = APIRouter(dependencies=CSRF, include_in_schema=False)
 PAGE_SIZE = 50
@@ -85,38 +94,62 @@ def list_filter(request: Request, day: date) -> tuple[InvoiceFilter, dict[str, o
     return flt, params, page
 
 
-@router.get("/factures")
-def invoices_page(request: Request, ctx: Ctx = Depends(member)) -> Response:
-    flt, params, page = list_filter(request, today())
+@dataclass(frozen=True)
+class ListPage:
+    """One page of the invoice list with the totals of the filter."""
+
+    total: int
+    due: Decimal
+    page: int
+    pages: int
+    rows: list[InvoiceRow]
+
+
+def _list_page(ctx: Ctx, flt: InvoiceFilter, page: int) -> ListPage:
+    """The list page, cached under the data version when it is known (else the totals only)."""
+    cache, cid = ctx.state.cache, ctx.company_id
 
     def totals() -> tuple[int, Decimal]:
-        with ctx.uow.read() as repo:
-            return repo.invoice_totals(ctx.company_id, flt)
+        with read_only(ctx.uow) as repo:
+            return repo.invoice_totals(cid, flt)
 
-    total, due = ctx.state.cache.get(("invoice-totals", ctx.company_id, flt), totals)
-    with ctx.uow.read() as repo:
+    def compute() -> ListPage:
+        if ctx.version is None:
+            total, due = cache.get(("invoice-totals", cid, flt), totals)
+        else:
+            total, due = totals()
         pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(page, pages)
-        rows = repo.list_invoices(
-            ctx.company_id, replace(flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        )
-    params["page"] = page
-    return render(
-        request,
-        "invoices/list.html",
-        ctx,
-        section="invoices",
-        title="Factures",
-        rows=rows,
-        total=total,
-        due=due,
-        page=page,
-        pages=pages,
-        params=params,
-        qs=query_string,
-        status_filters=STATUS_FILTERS,
-        today=today(),
-    )
+        shown = min(page, pages)
+        with read_only(ctx.uow) as repo:
+            rows = repo.list_invoices(cid, replace(flt, limit=PAGE_SIZE, offset=(shown - 1) * PAGE_SIZE))
+        return ListPage(total, due, shown, pages, rows)
+
+    if ctx.version is None:
+        return compute()
+    return cache.get(("invoice-list", cid, flt, page), compute, version=ctx.version)
+
+
+@router.get("/factures")
+def invoices_page(request: Request, ctx: Ctx = Depends(member)) -> Response:
+    day = today()
+    flt, params, page = list_filter(request, day)
+
+    def build() -> dict[str, Any]:
+        listed = _list_page(ctx, flt, page)
+        return {
+            "rows": listed.rows,
+            "total": listed.total,
+            "due": listed.due,
+            "page": listed.page,
+            "pages": listed.pages,
+            "params": {**params, "page": listed.page},
+            "qs": query_string,
+            "status_filters": STATUS_FILTERS,
+            "today": day,
+        }
+
+    key = ("invoices", day, flt, tuple(params.items()))
+    return render_cached(request, "invoices/list.html", ctx, key, build, section="invoices", title="Factures")
 
 
 @router.get("/factures.csv")
@@ -256,30 +289,48 @@ def _detail(
     status: int = 200,
     form: dict[str, str] | None = None,
 ) -> Response:
-    with ctx.uow.read() as repo:
-        invoice = repo.get_invoice(ctx.company_id, invoice_id)
-        payments = repo.payments_of(ctx.company_id, invoice_id)
-    totals = compute_totals(invoice) if invoice.total_incl_tax_override is None else None
-    title = f"{invoice.kind.value} {invoice.number}" if invoice.number else "Brouillon"
-    return render(
-        request,
-        "invoices/detail.html",
-        ctx,
-        status_code=status,
-        section="invoices",
-        title=title,
-        inv=invoice,
-        totals=totals,
-        payments=payments,
-        errors=errors or {},
-        form=form
-        or {
-            "amount": f"{invoice.amount_due:f}".replace(".", ","),
-            "date": today().isoformat(),
-            "method": "transfer",
-        },
-        today=today(),
-    )
+    cid = ctx.company_id
+
+    def load() -> tuple[Invoice, list[tuple[int, date, Decimal, str]], Totals | None, Decimal]:
+        with read_only(ctx.uow) as repo:
+            invoice, payments = invoice_with_payments(repo, cid, invoice_id)
+        totals = compute_totals(invoice) if invoice.total_incl_tax_override is None else None
+        return invoice, payments, totals, invoice.amount_due
+
+    def build() -> dict[str, Any]:
+        if ctx.version is None:
+            invoice, payments, totals, due = load()
+        else:
+            invoice, payments, totals, due = ctx.state.cache.get(
+                ("invoice", cid, invoice_id), load, version=ctx.version
+            )
+        return {
+            "title": f"{invoice.kind.value} {invoice.number}" if invoice.number else "Brouillon",
+            "inv": invoice,
+            "due": due,
+            "totals": totals,
+            "payments": payments,
+            "errors": errors or {},
+            "form": form
+            or {
+                "amount": f"{due:f}".replace(".", ","),
+                "date": day.isoformat(),
+                "method": "transfer",
+            },
+            "today": day,
+        }
+
+    day = today()
+    if errors is None and form is None and status == 200:
+        return render_cached(
+            request,
+            "invoices/detail.html",
+            ctx,
+            ("invoice", invoice_id, day),
+            build,
+            section="invoices",
+        )
+    return render(request, "invoices/detail.html", ctx, status_code=status, section="invoices", **build())
 
 
 @router.get("/factures/{invoice_id}/modifier")
