@@ -135,3 +135,12 @@ def test_forked_map_runs_here_when_other_threads_run() -> None:
     finally:
         stop.set()
         other.join()
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_a_second_report_between_the_entries_is_never_split_apart(parts: int) -> None:
+    """Two statements, the second starting among the entries: no part may read it with the first's header."""
+    data = camt053.export([statement(30), statement(30, start=100, account="FR7630001007941234567890185")])
+    got = camt053_parts.parse_in_parts(data, serial, parts=parts)
+    assert got is None
+    assert len(camt053.parse(data).statements) == 2
