@@ -14,8 +14,9 @@ that cannot be guaranteed, and the caller then parses the whole file as usual:
   (so every error and warning, with its line number, comes from the whole-file parse);
 * the balance check is made once, on the merged statement.
 
-Parts travel between processes as tuples of ``str``/``int`` (pickling dataclasses with
-``Decimal`` and ``date`` fields costs several times more than the parse saves).
+A part's transactions travel between processes as tuples of ``str``/``int`` (pickling dataclasses
+with ``Decimal`` and ``date`` fields costs several times more than the parse saves); the part read
+in the calling process is used as it is.
 
 >>> from encaisse.formats import camt053
 >>> doc = camt053.export([Statement("FR7630006000011234567890189", transactions=tuple(
@@ -32,16 +33,17 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from encaisse.domain.bank import BankTransaction, Statement, StatementFile, balance_problems
 from encaisse.domain.errors import FormatError, Problem, Severity
 from encaisse.formats import camt053
 from encaisse.formats.xml_safety import DEFAULT_MAX_XML_BYTES, has_forbidden_declaration
 
-__all__ = ["PartMapper", "merge", "parse_in_parts", "parse_part", "split"]
+__all__ = ["Part", "PartMapper", "merge", "parse_in_parts", "parse_part", "split"]
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741
@@ -61,10 +63,28 @@ _BALANCE = "BANK-BALANCE-MISMATCH"
 
 # One transaction as plain values: booking and value dates as ordinals (0: none), amount as text.
 PackedTransaction = tuple[int, str, str, int, str, str, str, str, str, str, str, str]
-PackedStatement = tuple[
-    str, str, str | None, str | None, int, int, str, str, str, tuple[PackedTransaction, ...]
-]
-Part = tuple[str, PackedStatement]  # (format, statement)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part's statement. Sent to another process, its transactions travel as plain tuples."""
+
+    format: str
+    statement: Statement
+
+    def __reduce__(
+        self,
+    ) -> tuple[Callable[[str, Statement, tuple[PackedTransaction, ...]], Part], tuple[Any, ...]]:
+        s = self.statement
+        return _unpacked, (
+            self.format,
+            replace(s, transactions=()),
+            tuple(_pack(tx) for tx in s.transactions),
+        )
+
+
+def _unpacked(fmt: str, header: Statement, packed: tuple[PackedTransaction, ...]) -> Part:
+    return Part(fmt, replace(header, transactions=tuple(_unpack(p) for p in packed)))
 
 
 def split(data: bytes, parts: int) -> list[bytes] | None:
@@ -143,57 +163,34 @@ def _unpack(p: PackedTransaction) -> BankTransaction:
 
 
 def parse_part(data: bytes) -> Part | None:
-    """One part read by :func:`camt053.parse`, as plain values; ``None`` if it has anything to say."""
+    """One part read by :func:`camt053.parse`; ``None`` if it has anything to say."""
     try:
         parsed = camt053.parse(data)
     except FormatError:
         return None
     if len(parsed.statements) != 1 or any(p.code != _BALANCE for p in parsed.problems):
         return None
-    s = parsed.statements[0]
-    return parsed.format, (
-        s.account_iban,
-        s.currency,
-        None if s.opening_balance is None else str(s.opening_balance),
-        None if s.closing_balance is None else str(s.closing_balance),
-        s.opening_date.toordinal() if s.opening_date else 0,
-        s.closing_date.toordinal() if s.closing_date else 0,
-        s.statement_id,
-        s.bic,
-        s.account_holder,
-        tuple(_pack(tx) for tx in s.transactions),
-    )
+    return Part(parsed.format, parsed.statements[0])
 
 
 def merge(data: bytes, parts: Sequence[Part | None]) -> StatementFile | None:
     """The whole file's result from its parts' results (``None`` if a part gave up or they differ)."""
     if not parts or parts[0] is None:
         return None
-    fmt, head = parts[0]
+    first = parts[0]
+    header = replace(first.statement, transactions=())
     transactions: list[BankTransaction] = []
     for part in parts:
-        if part is None:
+        if part is None or part.format != first.format:
             return None
-        part_fmt, packed = part
-        if part_fmt != fmt or packed[:9] != head[:9]:
+        if replace(part.statement, transactions=()) != header:
             return None
-        transactions.extend(_unpack(p) for p in packed[9])
-    iban, ccy, opening, closing, opening_day, closing_day, stmt_id, bic, holder, _ = head
-    statement = Statement(
-        account_iban=iban,
-        currency=ccy,
-        transactions=tuple(transactions),
-        opening_balance=None if opening is None else Decimal(opening),
-        closing_balance=None if closing is None else Decimal(closing),
-        opening_date=date.fromordinal(opening_day) if opening_day else None,
-        closing_date=date.fromordinal(closing_day) if closing_day else None,
-        statement_id=stmt_id,
-        bic=bic,
-        account_holder=holder,
-    )
+        transactions.extend(part.statement.transactions)
+    statement = replace(header, transactions=tuple(transactions))
     report = _REPORT_START.search(data)
     assert report is not None  # split() found it
     line = data.count(b"\n", 0, report.start()) + 1
+    fmt = first.format
     message, name = ("BkToCstmrStmt", "Stmt") if fmt == camt053.NAME else ("BkToCstmrDbtCdtNtfctn", "Ntfctn")
     problems = tuple(
         Problem(_BALANCE, f"Document/{message}/{name}: {msg}", severity=Severity.WARN, line=line)

@@ -8,6 +8,7 @@ file; it must never give a different answer.
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -144,3 +145,10 @@ def test_a_second_report_between_the_entries_is_never_split_apart(parts: int) ->
     got = camt053_parts.parse_in_parts(data, serial, parts=parts)
     assert got is None
     assert len(camt053.parse(data).statements) == 2
+
+
+def test_a_part_sent_to_another_process_arrives_unchanged() -> None:
+    part = camt053_parts.parse_part(_big(50))
+    assert part is not None
+    assert len(part.statement.transactions) == 50
+    assert pickle.loads(pickle.dumps(part)) == part  # transactions travel as plain tuples
