@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/render_pdf.py [--count 1000] [--xml cii|sample]
 
-The WeasyPrint font configuration, the parsed stylesheet and the Jinja environment are built
-once (first render, excluded from the timing) and reused, as in a long-running worker.
+The WeasyPrint font configuration, the parsed stylesheets, the Latin cut of DejaVu Sans and the
+Jinja environment are built once (first render, excluded from the timing) and reused, as in a
+long-running worker (see ``encaisse.adapters.pdf.engine``).
 The CII XML comes from ``encaisse.formats.cii.export`` when present, else from a fixed sample.
 Each invoice differs (number, customer, lines) so nothing is cached between documents.
 Target: >= 20 PDFs/s. Both wall-clock and CPU-time rates are printed: on a shared machine the

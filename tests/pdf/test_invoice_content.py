@@ -251,7 +251,12 @@ def test_long_invoice_paginates_with_repeated_header(
     make_invoice: Callable[..., Invoice], company: Company, payment: PaymentBlock
 ) -> None:
     lines = tuple(
-        Line(f"Prestation n° {i:02d} – intervention sur site", Decimal(1), Decimal(100) + i)
+        Line(
+            f"Prestation n° {i:02d} – intervention sur site",
+            Decimal(1),
+            Decimal(100) + i,
+            discount_percent=Decimal(5) if i == 0 else Decimal(0),  # so the "Remise" column is printed
+        )
         for i in range(60)
     )
     pages = [
@@ -289,3 +294,16 @@ def test_payment_link_is_clickable_only_for_http(
     pdf = render_invoice_pdf(make_invoice(), company, xml=None, payment=hostile)
     assert link_uris(pdf) == []
     assert "Payer en ligne : javascript:alert(1)" in text_of(pdf)
+
+
+def test_discount_column_only_when_a_line_has_a_discount(
+    make_invoice: Callable[..., Invoice], company: Company
+) -> None:
+    """INV-DISCOUNTS: the per-line discount is printed when there is one; no empty column otherwise."""
+    plain = text_of(render_invoice_pdf(make_invoice(), company, xml=None))
+    assert "Désignation Quantité Unité PU HT TVA Total HT" in plain
+    assert "Remise" not in plain
+    line = Line("Pose", Decimal(2), Decimal(100), discount_percent=Decimal("12.5"))
+    text = text_of(render_invoice_pdf(make_invoice(lines=(line,)), company, xml=None))
+    assert "Désignation Quantité Unité PU HT Remise TVA Total HT" in text
+    assert f"2 u. {eur('100,00')} 12,5{NBSP}% 20{NBSP}% {eur('175,00')}" in text

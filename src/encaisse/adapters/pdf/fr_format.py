@@ -24,11 +24,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal
 
 from encaisse.domain.money import round_money, round_to
 
 LOCALE = "fr_FR"
+#: The parsed locale: babel parses a locale string again on every call.
+_FR = Locale.parse(LOCALE)
 
 #: French labels of the UN/ECE Recommendation 20 unit codes used on lines.
 UNIT_LABELS: dict[str, str] = {
@@ -63,9 +66,9 @@ def fr_amount(value: Decimal, currency: str = "EUR", *, cents: bool = True) -> s
     rounded = round_money(value)
     if not cents and rounded == rounded.to_integral_value():
         return str(
-            format_currency(rounded, currency, format="#,##0\u00a0¤", locale=LOCALE, currency_digits=False)
+            format_currency(rounded, currency, format="#,##0\u00a0¤", locale=_FR, currency_digits=False)
         )
-    return str(format_currency(rounded, currency, locale=LOCALE))
+    return str(format_currency(rounded, currency, locale=_FR))
 
 
 def fr_unit_price(value: Decimal, currency: str = "EUR") -> str:
@@ -75,7 +78,7 @@ def fr_unit_price(value: Decimal, currency: str = "EUR") -> str:
             round_to(value, 4),
             currency,
             format="#,##0.00##\u00a0¤",
-            locale=LOCALE,
+            locale=_FR,
             currency_digits=False,
         )
     )
@@ -84,7 +87,7 @@ def fr_unit_price(value: Decimal, currency: str = "EUR") -> str:
 def fr_number(value: Decimal, max_decimals: int = 4) -> str:
     """A plain decimal number without trailing zeros: ``1 234,5``."""
     pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
-    return str(format_decimal(round_to(value, max_decimals), format=pattern, locale=LOCALE))
+    return str(format_decimal(round_to(value, max_decimals), format=pattern, locale=_FR))
 
 
 def fr_quantity(value: Decimal) -> str:

@@ -1,32 +1,23 @@
 """Render quotes, invoices, deposit invoices, credit notes and formal notices as PDF/A-3b.
 
 WeasyPrint renders the Jinja2 templates of ``templates/`` (autoescaped: party names may
-contain HTML) straight to PDF/A-3b; invoices then get their CII XML embedded as
-``factur-x.xml`` by :mod:`encaisse.adapters.pdf.facturx_embed` (CHECKLIST EINV-FORMATS).
-Fonts are the system DejaVu family, subset and embedded by WeasyPrint (PDF/A requires it).
-The font configuration and the parsed stylesheet are built once per thread and reused.
-
-Rendering never reads the network or the disk for a document: images (logo, EPC QR code)
-are inlined as ``data:`` URIs and any other URL is refused.
+contain HTML) straight to PDF/A-3b; for invoices the same pass embeds the CII XML as
+``factur-x.xml`` with the Factur-X XMP metadata (:mod:`encaisse.adapters.pdf.facturx_embed`,
+CHECKLIST EINV-FORMATS). Fonts are the system DejaVu Sans, regular and bold, subset and
+embedded by WeasyPrint (PDF/A requires it). :mod:`encaisse.adapters.pdf.engine` holds the
+WeasyPrint set-up, built once per thread and tuned for speed (issue #3).
 """
 
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
-
 from encaisse.adapters.pdf import mentions
-from encaisse.adapters.pdf.facturx_embed import embed_facturx
+from encaisse.adapters.pdf.engine import Finisher, engine, write_pdf
+from encaisse.adapters.pdf.facturx_embed import DocumentInfo, check_facturx_xml, facturx_finisher
 from encaisse.adapters.pdf.fr_format import fr_date
 from encaisse.adapters.pdf.views import (
     PaymentBlock,
@@ -51,65 +42,20 @@ __all__ = [
 ]
 
 PDF_VARIANT = "pdf/a-3b"
-_PACKAGE = "encaisse.adapters.pdf"
-
-
-@dataclass(frozen=True)
-class _Engine:
-    """What is expensive to build and safe to share between renders."""
-
-    environment: Environment
-    fonts: FontConfiguration
-    stylesheet: CSS
-
-
-_local = threading.local()
-
-
-def _engine() -> _Engine:
-    """The engine of the current thread (WeasyPrint's font configuration is not shared across threads)."""
-    engine: _Engine | None = getattr(_local, "engine", None)
-    if engine is None:
-        engine = _local.engine = _build_engine()
-    return engine
-
-
-def _build_engine() -> _Engine:
-    environment = Environment(
-        loader=PackageLoader(_PACKAGE, "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    fonts = FontConfiguration()
-    css_text = resources.files(_PACKAGE).joinpath("templates/document.css").read_text(encoding="utf-8")
-    stylesheet = CSS(string=css_text, font_config=fonts, url_fetcher=_data_only_fetcher())
-    return _Engine(environment, fonts, stylesheet)
-
-
-def _data_only_fetcher() -> URLFetcher:
-    """A fetcher that resolves ``data:`` URIs only (no file, no network: no SSRF, no local reads)."""
-    return URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
 
 
 def render_html(template: str, context: dict[str, Any]) -> str:
     """The HTML of a document (useful to debug a template or to show a preview page)."""
-    return _engine().environment.get_template(template).render(**context)
+    return engine().environment.get_template(template).render(**context)
 
 
-def html_to_pdfa(html: str) -> bytes:
-    """Render HTML with the shared stylesheet to a PDF/A-3b document."""
-    engine = _engine()
-    document = HTML(string=html, url_fetcher=_data_only_fetcher())
-    pdf = document.write_pdf(
-        stylesheets=[engine.stylesheet],
-        font_config=engine.fonts,
-        pdf_variant=PDF_VARIANT,
-    )
-    if not isinstance(pdf, bytes):  # pragma: no cover - write_pdf without target returns bytes
-        raise EncaisseError("WeasyPrint returned no PDF", code="PDF-RENDER")
-    return pdf
+def html_to_pdfa(html: str, *, finisher: Finisher | None = None) -> bytes:
+    """Render HTML with the shared stylesheet to a PDF/A-3b document.
+
+    ``finisher`` (see WeasyPrint's ``write_pdf``) may add objects before the PDF is written,
+    e.g. :func:`~encaisse.adapters.pdf.facturx_embed.facturx_finisher`.
+    """
+    return write_pdf(html, variant=PDF_VARIANT, finisher=finisher)
 
 
 def render_invoice_pdf(
@@ -127,19 +73,20 @@ def render_invoice_pdf(
     printed on drafts ("Aperçu du …"); it defaults to the issue date (no clock is read).
     """
     context = invoice_context(invoice, company, payment, today or invoice.issue_date)
-    pdf = html_to_pdfa(render_html("invoice.html", context))
+    html = render_html("invoice.html", context)
     if xml is None:
-        return pdf
+        return html_to_pdfa(html)
+    check_facturx_xml(xml)  # before rendering: a rejected XML costs no layout
     title = mentions.document_title(invoice)
     number = invoice.number or "brouillon"
     seller = mentions.seller_display_name(company)
-    metadata = {
-        "author": seller,
-        "title": f"{seller} : {title} {number}",
-        "subject": f"{title} N° {number} du {fr_date(invoice.issue_date)} émise par {seller}",
-        "keywords": f"{title}, Factur-X",
-    }
-    return embed_facturx(pdf, xml, metadata=metadata, afrelationship="data")
+    info = DocumentInfo(
+        title=f"{seller} : {title} {number}",
+        author=seller,
+        subject=f"{title} N° {number} du {fr_date(invoice.issue_date)} émise par {seller}",
+        keywords=f"{title}, Factur-X",
+    )
+    return html_to_pdfa(html, finisher=facturx_finisher(xml, info, afrelationship="data"))
 
 
 def render_quote_pdf(quote: Quote, company: Company) -> bytes:

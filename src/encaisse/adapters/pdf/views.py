@@ -115,6 +115,11 @@ def line_rows(lines: Sequence[Line], currency: str) -> list[dict[str, str]]:
     ]
 
 
+def has_line_discount(lines: Sequence[Line]) -> bool:
+    """The "Remise" column is printed only when a line has a discount (INV-DISCOUNTS)."""
+    return any(line.discount_percent for line in lines)
+
+
 def vat_rows(groups: Sequence[VatGroup], currency: str) -> list[Row]:
     """VAT breakdown per category and rate: base HT, rate, VAT (INV-TOTALS-PER-RATE)."""
     rows = []
@@ -260,6 +265,7 @@ def invoice_context(
         "delivery": mentions.address_lines(addr) if (addr := delivery_address(invoice)) else [],
         "lines": line_rows(invoice.lines, cur),
         "show_vat": not franchise_only,
+        "show_discount": has_line_discount(invoice.lines),
         "vat_rows": [] if franchise_only else vat_rows(totals.vat_groups, cur),
         "exemptions": exemption_mentions(totals.vat_groups),
         "totals": rows,
@@ -298,6 +304,7 @@ def quote_context(quote: Quote, company: Company) -> dict[str, object]:
         "buyer": party_context(quote.customer),
         "lines": line_rows(quote.lines, cur),
         "show_vat": not franchise_only,
+        "show_discount": has_line_discount(quote.lines),
         "vat_rows": [] if franchise_only else vat_rows(totals.vat_groups, cur),
         "exemptions": exemption_mentions(totals.vat_groups),
         "totals": total_rows(quote, totals, franchise_only=franchise_only),
