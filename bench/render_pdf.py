@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from encaisse.adapters.pdf.documents import payment_block
 from encaisse.adapters.pdf.render import PaymentBlock, render_invoice_pdf
 from encaisse.domain.documents import Invoice, InvoiceStatus, Line
 from encaisse.domain.parties import Address, Company, Party
@@ -34,6 +35,8 @@ COMPANY = Company(
     vat_number="FR44732829320",
     address=Address("12 rue de la République", "", "69002", "Lyon"),
     email="contact@dupont.example",
+    iban="FR7630006000011234567890189",
+    bic="AGRIFRPP",
 )
 PAYMENT = PaymentBlock(
     iban="FR7630006000011234567890189",
@@ -91,6 +94,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--xml", choices=("cii", "sample"), default="cii")
+    parser.add_argument(
+        "--no-qr",
+        action="store_true",
+        help="fixed payment block without the EPC QR code (real invoices have one)",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -105,7 +113,9 @@ def main() -> None:
         t0 = time.perf_counter()
         xml = to_xml(invoice)
         t1 = time.perf_counter()
-        pdf = render_invoice_pdf(invoice, COMPANY, xml=xml, payment=PAYMENT)
+        # What `encaisse invoice pdf` does: the payment block with its EPC QR code for the amount due.
+        payment = PAYMENT if args.no_qr else payment_block(COMPANY, invoice)
+        pdf = render_invoice_pdf(invoice, COMPANY, xml=xml, payment=payment)
         render_time += time.perf_counter() - t1
         xml_time += t1 - t0
         total_bytes += len(pdf)

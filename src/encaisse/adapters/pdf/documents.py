@@ -31,7 +31,8 @@ def payment_block(company: Company, invoice: Invoice, payment_url: str = "") -> 
                 reference=invoice.payment_reference,
                 text="" if invoice.payment_reference else f"Facture {invoice.number}"[:140],
             )
-            qr = epc_qr.png(payload)
+            # One pixel per module, quiet zone included; drawn at 24 mm without interpolation (CSS).
+            qr = epc_qr.png(payload, scale=1)
         except EncaisseError:
             qr = None
     return PaymentBlock(
