@@ -103,22 +103,21 @@ class BankRepositoryMixin:
     def existing_dedupe_keys(self, company_id: int, account_id: int, keys: Sequence[str]) -> set[str]:
         """The ``keys`` already stored for the account (driver-level queries of 900 keys each)."""
         found: set[str] = set()
-        mark = "%s" if self.conn.dialect.name == "postgresql" else "?"
         first = self.conn.exec_driver_sql(
-            f"SELECT 1 FROM bank_transaction WHERE company_id = {mark} AND account_id = {mark} LIMIT 1",
+            self._driver_sql(
+                "SELECT 1 FROM bank_transaction WHERE company_id = ? AND account_id = ? LIMIT 1"
+            ),
             (company_id, account_id),
         ).first()
         if first is None:  # the account's first statement: nothing to compare with
             return found
         for i in range(0, len(keys), 900):
             chunk = list(keys[i : i + 900])
+            marks = ", ".join(["?"] * len(chunk))
+            sql = f"SELECT dedupe_key FROM bank_transaction WHERE company_id = ? AND account_id = ? AND dedupe_key IN ({marks})"
             found.update(
                 row[0]
-                for row in self.conn.exec_driver_sql(
-                    "SELECT dedupe_key FROM bank_transaction WHERE company_id = {0} AND account_id = {0} "
-                    "AND dedupe_key IN ({1})".format(mark, ", ".join([mark] * len(chunk))),
-                    (company_id, account_id, *chunk),
-                )
+                for row in self.conn.exec_driver_sql(self._driver_sql(sql), (company_id, account_id, *chunk))
             )
         return found
 
@@ -366,10 +365,13 @@ class BankRepositoryMixin:
 
         Money columns are BIGINT cents (``types.ScaledDecimal``); callers pass them through ``_cents``.
         """
-        if self.conn.dialect.name == "postgresql":
-            sql = sql.replace("?", "%s")
+        sql = self._driver_sql(sql)
         for i in range(0, len(rows), 10_000):
             self.conn.exec_driver_sql(sql, list(rows[i : i + 10_000]))
+
+    def _driver_sql(self, sql: str) -> str:
+        """``sql`` written with ``?`` placeholders, in the driver's own style (psycopg: ``%s``)."""
+        return sql.replace("?", "%s") if self.conn.dialect.name == "postgresql" else sql
 
     def delete_allocation(self, company_id: int, allocation_id: int) -> AllocationRecord:
         rec = self.get_allocation(company_id, allocation_id)
