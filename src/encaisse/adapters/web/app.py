@@ -162,7 +162,7 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         state = app.state.web
-        if isinstance(state, WebState) and state.versions is not None:
+        if isinstance(state, WebState):
             state.versions.close()
 
 

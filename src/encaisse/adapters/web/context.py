@@ -49,8 +49,9 @@ class WebState:
     uow: SqlUnitOfWork
     limiter: LoginRateLimiter
     cache: ReadCache
+    #: One per app: SQLite's data version only compares between reads of the same connection.
+    versions: DataVersion
     extra: dict[str, Any] = field(default_factory=dict)
-    versions: DataVersion | None = None
 
 
 def state_of(request: Request) -> WebState:
@@ -99,9 +100,8 @@ def load_ctx(request: Request) -> Ctx:
     uid = request.session.get("uid")
     if not isinstance(uid, int):
         raise LoginRequiredError("login required")
-    versions = st.versions or DataVersion(st.engine)
     with read_only(st.uow) as repo:
-        found = principal(repo.conn, versions, uid)
+        found = principal(repo.conn, st.versions, uid)
         if found is None or request.session.get("fp") != session_fingerprint(found.user.password_hash):
             request.session.clear()
             raise LoginRequiredError("login required")
