@@ -27,7 +27,7 @@ from encaisse.domain.documents import InvoiceStatus
 from encaisse.domain.payment_reference import is_valid_rf
 from encaisse.formats import epc_qr
 from encaisse.services import invoicing
-from encaisse.services.payment_links import link_for, revoke, sign_nonce
+from encaisse.services.payment_links import link_for, revoke, sign_nonce, unsign_token
 from encaisse.settings import Settings
 
 from .conftest import BASE_URL, IBAN, SECRET, Shop, make_company
@@ -162,6 +162,19 @@ def test_bad_tokens_all_get_the_same_neutral_404(shop: Shop, client: TestClient)
         assert secret_detail not in body
     assert client.get(f"/pay/{token}").status_code == 200  # the genuine link still works
     assert invoice_id
+
+
+def test_only_the_signed_spelling_of_a_token_opens_the_link() -> None:
+    """The last of 43 base64 characters carries 2 unused bits: 4 spellings, one signature."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for nonce in ("A" * 43, "n0nce-" * 7, "x"):
+        token = sign_nonce(nonce, SECRET)
+        assert unsign_token(token, SECRET) == nonce
+        last = alphabet.index(token[-1])
+        same_bits = [alphabet[(last & ~3) | low] for low in range(4) if (last & ~3) | low != last]
+        assert len(same_bits) == 3
+        for spelling in same_bits:
+            assert unsign_token(token[:-1] + spelling, SECRET) is None
 
 
 def _counts(shop: Shop) -> tuple[int, int, int]:
