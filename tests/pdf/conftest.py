@@ -14,6 +14,7 @@ from lxml import etree
 from encaisse.adapters.pdf.views import PaymentBlock
 from encaisse.domain.documents import Invoice, InvoiceStatus, Line, compute_totals
 from encaisse.domain.parties import Address, Company, Party
+from encaisse.formats import epc_qr
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -179,6 +180,6 @@ def payment() -> PaymentBlock:
         bic="AGRIFRPP",
         account_holder="Atelier Dupont SAS",
         reference="RF18539007547034",
-        qr_png=png_bytes("BCD\n002\n1\nSCT\n\nAtelier Dupont SAS\nFR7630006000011234567890189\nEUR1481.47"),
+        qr=epc_qr.symbol("BCD\n002\n1\nSCT\n\nAtelier Dupont SAS\nFR7630006000011234567890189\nEUR1481.47"),
         payment_url="https://pay.example/p/abc",
     )

@@ -31,6 +31,7 @@ from stdnum import iban as std_iban
 from encaisse.domain.errors import FormatError, Problem
 from encaisse.domain.money import round_money
 from encaisse.domain.payment_reference import compact_rf, is_valid_rf
+from encaisse.formats.qr_symbol import QrSymbol, encode
 
 SERVICE_TAG = "BCD"
 IDENTIFICATION = "SCT"
@@ -145,6 +146,19 @@ def make_qr(text: str) -> segno.QRCode:
     """The QR symbol of a payload: byte mode, level M, no error boost, version ≤ 13 (EPC-QR-TECH)."""
     qr = segno.make(text, error=ERROR_LEVEL, boost_error=False, micro=False, mode="byte", encoding="utf-8")
     if not isinstance(qr.version, int) or qr.version > MAX_QR_VERSION:
+        raise FormatError(
+            f"payload needs QR version {qr.version} (at most {MAX_QR_VERSION})", code="EPC-QR-TOO-LONG"
+        )
+    return qr
+
+
+def symbol(text: str) -> QrSymbol:
+    """The modules of :func:`make_qr`'s symbol, its data mask chosen with numpy (:mod:`.qr_symbol`)."""
+    try:
+        qr = encode(text, error=ERROR_LEVEL)
+    except segno.DataOverflowError as exc:
+        raise FormatError("payload does not fit a QR code", code="EPC-QR-TOO-LONG") from exc
+    if qr.version > MAX_QR_VERSION:
         raise FormatError(
             f"payload needs QR version {qr.version} (at most {MAX_QR_VERSION})", code="EPC-QR-TOO-LONG"
         )

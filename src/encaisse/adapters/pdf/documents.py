@@ -11,6 +11,7 @@ from encaisse.domain.documents import DocumentKind, Invoice, InvoiceStatus
 from encaisse.domain.errors import EncaisseError
 from encaisse.domain.parties import Company
 from encaisse.formats import cii, epc_qr
+from encaisse.formats.qr_symbol import QrSymbol
 from encaisse.services.ports import Repository, UnitOfWork
 
 
@@ -19,7 +20,7 @@ def payment_block(company: Company, invoice: Invoice, payment_url: str = "") -> 
     if invoice.kind is DocumentKind.CREDIT_NOTE or not company.iban:
         return None
     reference = invoice.payment_reference or invoice.number
-    qr: bytes | None = None
+    qr: QrSymbol | None = None
     amount = invoice.amount_due if invoice.status is not InvoiceStatus.DRAFT else invoice.total_incl_tax
     if invoice.currency == "EUR" and amount > 0:
         try:
@@ -31,8 +32,7 @@ def payment_block(company: Company, invoice: Invoice, payment_url: str = "") -> 
                 reference=invoice.payment_reference,
                 text="" if invoice.payment_reference else f"Facture {invoice.number}"[:140],
             )
-            # One pixel per module, quiet zone included; drawn at 24 mm without interpolation (CSS).
-            qr = epc_qr.png(payload, scale=1)
+            qr = epc_qr.symbol(payload)
         except EncaisseError:
             qr = None
     return PaymentBlock(
@@ -40,7 +40,7 @@ def payment_block(company: Company, invoice: Invoice, payment_url: str = "") -> 
         bic=company.bic,
         account_holder=company.account_holder or company.name,
         reference=reference,
-        qr_png=qr,
+        qr=qr,
         payment_url=payment_url,
     )
 

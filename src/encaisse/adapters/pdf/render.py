@@ -19,6 +19,7 @@ from encaisse.adapters.pdf import mentions
 from encaisse.adapters.pdf.engine import Finisher, engine, write_pdf
 from encaisse.adapters.pdf.facturx_embed import DocumentInfo, check_facturx_xml, facturx_finisher
 from encaisse.adapters.pdf.fr_format import fr_date
+from encaisse.adapters.pdf.qr_paint import qr_finisher
 from encaisse.adapters.pdf.views import (
     PaymentBlock,
     company_context,
@@ -74,8 +75,9 @@ def render_invoice_pdf(
     """
     context = invoice_context(invoice, company, payment, today or invoice.issue_date)
     html = render_html("invoice.html", context)
+    qr = qr_finisher(payment.qr) if payment is not None and payment.qr is not None else None
     if xml is None:
-        return html_to_pdfa(html)
+        return html_to_pdfa(html, finisher=qr)
     check_facturx_xml(xml)  # before rendering: a rejected XML costs no layout
     title = mentions.document_title(invoice)
     number = invoice.number or "brouillon"
@@ -86,7 +88,18 @@ def render_invoice_pdf(
         subject=f"{title} N° {number} du {fr_date(invoice.issue_date)} émise par {seller}",
         keywords=f"{title}, Factur-X",
     )
-    return html_to_pdfa(html, finisher=facturx_finisher(xml, info, afrelationship="data"))
+    facturx = facturx_finisher(xml, info, afrelationship="data")
+    return html_to_pdfa(html, finisher=facturx if qr is None else both(qr, facturx))
+
+
+def both(first: Finisher, second: Finisher) -> Finisher:
+    """One WeasyPrint finisher calling two."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        first(document, pdf)
+        second(document, pdf)
+
+    return finish
 
 
 def render_quote_pdf(quote: Quote, company: Company) -> bytes:

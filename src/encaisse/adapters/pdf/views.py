@@ -37,6 +37,7 @@ from encaisse.domain.documents import (
 )
 from encaisse.domain.money import ZERO
 from encaisse.domain.parties import Address, Company, Party
+from encaisse.formats.qr_symbol import QrSymbol
 
 NATURE_LABELS = {
     Nature.GOODS: "Livraison de biens",
@@ -56,7 +57,7 @@ class PaymentBlock:
     bic: str
     account_holder: str
     reference: str
-    qr_png: bytes | None = None  # EPC QR code image (EPC-QR-PAYLOAD), produced elsewhere
+    qr: QrSymbol | None = None  # EPC QR code (EPC-QR-PAYLOAD), painted by adapters.pdf.qr_paint
     payment_url: str = ""
 
 
@@ -208,7 +209,7 @@ def payment_context(payment: PaymentBlock | None) -> dict[str, object] | None:
         "bic": payment.bic,
         "holder": payment.account_holder,
         "reference": payment.reference,
-        "qr": data_uri(payment.qr_png),
+        "qr": payment.qr is not None,
         "url": payment.payment_url,
     }
 
