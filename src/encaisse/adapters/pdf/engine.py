@@ -11,6 +11,8 @@ per document; measured with ``bench/render_pdf.py``, cProfile and instruction co
   the former gives every element six pseudo-elements (``::marker``, ``::footnote-call``...)
   whose styles are computed for every document;
 - the font is a Latin cut of DejaVu Sans (:mod:`encaisse.adapters.pdf.fonts`);
+- computed styles are shared between the documents of a thread
+  (:mod:`encaisse.adapters.pdf.style_cache`);
 - the cyclic garbage collector is paused while a document is rendered (:data:`collector_paused`);
 - PDF streams are deflated at zlib level 6 rather than pydyf's level 9 (:func:`compress_streams`).
 
@@ -39,6 +41,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from encaisse.adapters.pdf import style_cache
 from encaisse.adapters.pdf.fonts import font_face_rules
 from encaisse.domain.errors import EncaisseError
 
@@ -59,6 +62,7 @@ class Engine:
     stylesheet: CSS
     user_agent: CSS
     fetcher: URLFetcher
+    styles: style_cache.SharedStyles
 
 
 _local = threading.local()
@@ -80,6 +84,7 @@ def _build_engine() -> Engine:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    style_cache.install()
     fonts = FontConfiguration()
     fetcher = data_only_fetcher()
     templates = resources.files(_PACKAGE).joinpath("templates")
@@ -94,6 +99,7 @@ def _build_engine() -> Engine:
         stylesheet=sheet("document.css", prefix=font_face_rules()),
         user_agent=sheet("user-agent.css"),
         fetcher=fetcher,
+        styles=style_cache.SharedStyles(),
     )
 
 
@@ -124,6 +130,7 @@ class ParsedDocument(HTML):  # type: ignore[misc]  # WeasyPrint is untyped
             self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
             self.etree_element = self.wrapper_element.etree_element
         self._user_agent = [setup.user_agent]
+        self.shared_styles = setup.styles
 
     def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
         return self._user_agent
