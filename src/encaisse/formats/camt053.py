@@ -459,6 +459,15 @@ def _message(root: etree._Element, p: Path, message_name: str) -> etree._Element
     return message
 
 
+def _second_message(message: etree._Element, message_name: str) -> FormatError:
+    """A Document holds one message (ISO 20022 schema): the reports of a second one would be lost."""
+    return FormatError(
+        f"line {message.sourceline}: a second {message_name} in the Document; a statement file holds "
+        f"one {message_name} (ask the bank for one file per message)",
+        code=CODE,
+    )
+
+
 def _open(data: bytes, max_bytes: int) -> tuple[etree._Element, str, Path, str]:
     """Whole-tree parse (for :func:`validate`): the message element, report name, path maker, version."""
     root = parse_xml(data, max_bytes=max_bytes)
@@ -483,10 +492,15 @@ def _no_report(message: etree._Element, report_name: str) -> FormatError:
 def _parse_tree(message: etree._Element, report_name: str, p: Path, version: str) -> StatementFile:
     """The statements of a whole parsed tree (what :func:`parse` gives, without streaming)."""
     reports = message.findall(p(report_name))
+    problems: list[Problem] = []
+    statements = [_statement(r, p, problems) for r in reports]  # their errors first, as when streaming
+    root = message.getparent()
+    tag = etree.QName(message)
+    others = [] if root is None else root.findall(tag)[1:]
+    if others:
+        raise _second_message(others[0], tag.localname)
     if not reports:
         raise _no_report(message, report_name)
-    problems: list[Problem] = []
-    statements = [_statement(r, p, problems) for r in reports]
     return _file(version, statements, problems)
 
 
@@ -541,7 +555,7 @@ class _Stream:
             while parent is not None and el.getprevious() is not None:
                 del parent[0]
             return
-        _message_tag, report_tag, entry_tag = self.names
+        message_tag, report_tag, entry_tag = self.names
         if el.tag == entry_tag:
             current = self.current
             report = el.getparent()
@@ -558,6 +572,12 @@ class _Stream:
             except FormatError as exc:
                 self.failure = exc
             el.clear()
+        elif el.tag == message_tag and self._is_second_message(el):
+            self.failure = _second_message(el, self.message_name)  # its reports were not read
+
+    def _is_second_message(self, el: etree._Element) -> bool:
+        root = self.root
+        return root is not None and el.getparent() is root and root.find(etree.QName(el)) is not el
 
     def finish(self, root: etree._Element | None) -> StatementFile:
         if self.root is None:
@@ -573,7 +593,7 @@ class _Stream:
         return _file(self.version, self.statements, self.problems)
 
 
-_STREAM_TAGS = ("{*}Ntry", "{*}Stmt", "{*}Ntfctn")
+_STREAM_TAGS = ("{*}Ntry", "{*}Stmt", "{*}Ntfctn", "{*}BkToCstmrStmt", "{*}BkToCstmrDbtCdtNtfctn")
 
 
 def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_XML_BYTES) -> StatementFile:

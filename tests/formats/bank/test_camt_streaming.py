@@ -147,3 +147,18 @@ def test_peak_memory_stays_flat(tmp_path: Path) -> None:
     )
     grown = int(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True).stdout)
     assert grown < 100, f"peak memory grew by {grown} MB"
+
+
+@pytest.mark.parametrize("second", ["copy", "header only"])
+def test_a_second_message_in_the_document_is_refused_not_dropped(corpora: Path, second: str) -> None:
+    """The schema allows one BkToCstmrStmt per Document: its reports were silently left unread."""
+    data = (corpora / "camt053" / "genkgo_camt053.v3.xml").read_bytes()
+    start, end = data.index(b"<BkToCstmrStmt>"), data.index(b"</BkToCstmrStmt>") + len(b"</BkToCstmrStmt>")
+    extra = data[start:end] if second == "copy" else b"<BkToCstmrStmt><GrpHdr/></BkToCstmrStmt>"
+    doubled = data[:end] + b"\n" + extra + data[end:]
+    with pytest.raises(FormatError) as caught:
+        camt053.parse(doubled)
+    assert caught.value.code == camt053.CODE
+    assert "a second BkToCstmrStmt" in caught.value.message
+    assert outcome(_whole_tree, doubled) == (caught.value.code, caught.value.message)
+    assert [p.code for p in camt053.validate(doubled)] == [camt053.CODE]
