@@ -130,6 +130,27 @@ def test_deposit_on_4191_then_deducted_from_the_final_invoice() -> None:
     ]
 
 
+def test_the_document_discount_is_not_taken_on_the_deposit_deduction() -> None:
+    """DEP-FINAL: the deposit was billed on the discounted amount; 4191 is cleared in full."""
+    deposit = invoice(
+        "F6", date(2026, 2, 1), Line("Acompte 30 %", D(1), D("270.00")), kind=DocumentKind.DEPOSIT
+    )
+    final = invoice(
+        "F7",
+        date(2026, 3, 1),
+        Line("Travaux", D(1), D("1000.00")),
+        *deposit_deduction_lines(deposit),
+        document_discount_percent=D(10),
+    )
+    assert rows(entries_for_invoice(final)) == [
+        ("411", "C00012", "756.00", "0.00"),
+        ("4191", "", "270.00", "0.00"),
+        ("706", "", "0.00", "900.00"),
+        ("44571", "", "0.00", "126.00"),
+    ]
+    assert balance_check([entries_for_invoice(deposit), entries_for_invoice(final)]) == []
+
+
 def test_payments_bank_and_write_offs() -> None:
     inv = invoice("F6", date(2026, 1, 15), SERVICES, GOODS)  # 553.20
     cases = {

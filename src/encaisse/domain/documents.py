@@ -179,6 +179,12 @@ class VatGroup:
     taxable_amount: Decimal  # BT-116
     tax_amount: Decimal  # BT-117
     exemption: Exemption | None = None
+    discount_base: Decimal | None = None  # BT-93 of the document discount; None: lines_net
+
+    @property
+    def allowance_base(self) -> Decimal:
+        """What the document discount applies to: the lines, deposit deductions excluded (DEP-FINAL)."""
+        return self.lines_net if self.discount_base is None else self.discount_base
 
 
 @dataclass(frozen=True)
@@ -281,21 +287,40 @@ def group_key(line: Line) -> tuple[VatCategory, Decimal]:
 
 
 def compute_totals(doc: Invoice | Quote, *, lines: tuple[Line, ...] | None = None) -> Totals:
-    """EN 16931 totals: per-group base, document allowance per group, VAT per group."""
+    """EN 16931 totals: per-group base, document allowance per group, VAT per group.
+
+    The document discount applies to the goods and services of each VAT group, not to the lines
+    deducting a deposit: the deposit was billed on the discounted amount already (DEP-FINAL).
+    """
     doc_lines = doc.lines if lines is None else lines
     bases: dict[tuple[VatCategory, Decimal], Decimal] = defaultdict(lambda: ZERO)
+    discounted: dict[tuple[VatCategory, Decimal], Decimal] = defaultdict(lambda: ZERO)
     exemptions: dict[tuple[VatCategory, Decimal], Exemption | None] = {}
     for line in doc_lines:
         key = group_key(line)
         bases[key] += line.net_amount
+        if not line.deposit_invoice_number:
+            discounted[key] += line.net_amount
         exemptions.setdefault(key, line.exemption)
     groups: list[VatGroup] = []
     pct = doc.document_discount_percent
     for (category, rate), base in sorted(bases.items(), key=lambda kv: (kv[0][0].value, -kv[0][1])):
-        allowance = round_money(base * pct / HUNDRED) if pct else ZERO
+        discount_base = discounted[(category, rate)]
+        allowance = round_money(discount_base * pct / HUNDRED) if pct else ZERO
         taxable = base - allowance
         tax = round_money(taxable * rate / HUNDRED)
-        groups.append(VatGroup(category, rate, base, allowance, taxable, tax, exemptions[(category, rate)]))
+        groups.append(
+            VatGroup(
+                category,
+                rate,
+                base,
+                allowance,
+                taxable,
+                tax,
+                exemptions[(category, rate)],
+                discount_base=None if discount_base == base else discount_base,
+            )
+        )
     lines_net = sum((ln.net_amount for ln in doc_lines), ZERO)
     allowances = sum((g.allowance for g in groups), ZERO)
     total_excl = lines_net - allowances

@@ -351,9 +351,12 @@ def entries_for_invoice(
     for g in totals.vat_groups:
         glines = [ln for ln in invoice.lines if group_key(ln) == (g.category, g.rate)]
         by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        deducted: dict[str, Decimal] = defaultdict(lambda: ZERO)  # deposits: never discounted (DEP-FINAL)
         for ln in glines:
-            by_account[revenue_account(ln, kind)] += ln.net_amount
-        for account, amount in _spread(by_account, g.allowance):
+            (deducted if ln.deposit_invoice_number else by_account)[revenue_account(ln, kind)] += (
+                ln.net_amount
+            )
+        for account, amount in sorted([*_spread(by_account, g.allowance), *deducted.items()]):
             if amount:
                 posts.append(post(account, -sign * _eur(amount, invoice)))
         pending = _pending_tax(kind, g, glines) if vat_on_collection else ZERO

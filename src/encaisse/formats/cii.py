@@ -166,7 +166,7 @@ def _document_allowances(parent: _Element, invoice: Invoice, totals: Totals) -> 
         allowance = _ram(parent, "SpecifiedTradeAllowanceCharge")
         etree.SubElement(_ram(allowance, "ChargeIndicator"), f"{{{UDT}}}Indicator").text = "false"
         _ram(allowance, "CalculationPercent", model.fmt_rate(invoice.document_discount_percent))
-        _ram(allowance, "BasisAmount", model.fmt_amount(group.lines_net))
+        _ram(allowance, "BasisAmount", model.fmt_amount(group.allowance_base))
         _ram(allowance, "ActualAmount", model.fmt_amount(group.allowance))
         _ram(allowance, "Reason", invoice.discount_reason or "Remise")
         category = _ram(allowance, "CategoryTradeTax")

@@ -149,7 +149,7 @@ def _allowances(parent: _Element, w: _Writer, invoice: Invoice, totals: Totals) 
         _cbc(allowance, "AllowanceChargeReason", invoice.discount_reason or "Remise")
         _cbc(allowance, "MultiplierFactorNumeric", model.fmt_rate(invoice.document_discount_percent))
         w.amount(allowance, "Amount", group.allowance)
-        w.amount(allowance, "BaseAmount", group.lines_net)
+        w.amount(allowance, "BaseAmount", group.allowance_base)
         _tax_scheme(_tax_category(allowance, "TaxCategory", group.category, group.rate))
 
 

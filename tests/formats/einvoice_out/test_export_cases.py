@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -190,6 +191,22 @@ def final_after_deposit() -> tuple[Invoice, Company]:
     ), SELLER
 
 
+def final_after_discounted_deposit() -> tuple[Invoice, Company]:
+    """A 5 % discounted quote: the deposit bills 30 % of the discounted amount, the final invoice
+    repeats the discount on the works only, not on the deduction (DEP-FINAL, BT-93 = the works)."""
+    quote = replace(QUOTE, document_discount_percent=D(5))
+    deposit = _invoice("F2026-00091", FRENCH_BUYER, deposit_lines(quote, D(30)), kind=DocumentKind.DEPOSIT)
+    return _invoice(
+        "F2026-00108",
+        FRENCH_BUYER,
+        quote.lines + deposit_deduction_lines(deposit),
+        deposit_numbers=(deposit.number,),
+        quote_number=quote.number,
+        document_discount_percent=D(5),
+        discount_reason="Remise commerciale",
+    ), SELLER
+
+
 def credit_note() -> tuple[Invoice, Company]:
     """A partial credit note (381) referencing its invoice (CN-REFERENCE, BG-3)."""
     invoice, _ = multi_rate()
@@ -231,6 +248,7 @@ CASES: dict[str, Callable[[], tuple[Invoice, Company]]] = {
     "discount_two_rates": discount_two_rates,
     "deposit_invoice": deposit_invoice,
     "final_after_deposit": final_after_deposit,
+    "final_after_discounted_deposit": final_after_discounted_deposit,
     "credit_note": credit_note,
     "usd_invoice": usd_invoice,
     "franchise_seller": franchise_seller,
