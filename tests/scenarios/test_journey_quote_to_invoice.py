@@ -146,3 +146,43 @@ def _one_line(cid: int, customer: Any) -> Any:
         issue_date=TODAY,
         lines=(Line("Dépannage", Decimal(2), Decimal("52.00"), unit="HUR"),),
     )
+
+
+def test_a_sent_quote_left_unanswered_expires_the_day_after_its_validity_date(uow: Any) -> None:
+    """QUO-VALIDITY: the daily run expires sent quotes whose offer has lapsed, once."""
+    from encaisse.adapters.jobs.runner import job_daily_reminders
+    from encaisse.domain.documents import QuoteStatus
+    from encaisse.settings import Settings
+
+    company = new_company(uow)
+    cid = company.id or 0
+    customer = new_customer(uow, company)
+
+    def quote(validity: date) -> int:
+        made = quotes.create_quote(
+            uow,
+            Quote(cid, customer, date(2026, 11, 2), validity, (Line("Audit", Decimal(1), Decimal(900)),)),
+        )
+        return made.id or 0
+
+    sent, answered, draft = quote(date(2026, 12, 2)), quote(date(2026, 12, 2)), quote(date(2026, 12, 2))
+    still_valid = quote(date(2026, 12, 4))
+    for quote_id in (sent, answered, still_valid):
+        quotes.send_quote(uow, cid, quote_id)
+    quotes.accept_quote(uow, cid, answered, date(2026, 12, 1))
+
+    assert quotes.expire_quotes(uow, cid, date(2026, 12, 2)) == []  # valid through its last day
+    job_daily_reminders(uow, Settings(secret_key="s" * 32), TODAY)
+    job_daily_reminders(uow, Settings(secret_key="s" * 32), TODAY)  # idempotent
+    with uow.read() as repo:
+        status = {q.id: q.status for q in repo.list_quotes(cid)}
+        events = [e for e in repo.audit_entries(cid) if e.action == "quote.expire"]
+    assert status == {
+        sent: QuoteStatus.EXPIRED,
+        answered: QuoteStatus.ACCEPTED,
+        draft: QuoteStatus.DRAFT,
+        still_valid: QuoteStatus.SENT,
+    }
+    assert len(events) == 1
+    with pytest.raises(TransitionError):
+        quotes.accept_quote(uow, cid, sent, TODAY)  # a lapsed offer is re-quoted, not accepted

@@ -136,6 +136,33 @@ def refuse_quote(uow: UnitOfWork, company_id: int, quote_id: int, *, actor: str 
     return _transition(uow, company_id, quote_id, "refuse", actor=actor)
 
 
+def expire_quotes(uow: UnitOfWork, company_id: int, today: date, *, actor: str = "daily run") -> list[str]:
+    """Sent quotes whose validity date has passed become expired (QUO-VALIDITY); their numbers.
+
+    The offer lapses the day after its validity date. Idempotent: an expired quote is not touched
+    again; drafts (never offered) and answered quotes are left alone.
+    """
+    with uow() as repo:
+        lapsed = [
+            q
+            for q in repo.list_quotes(company_id, status=QuoteStatus.SENT.value)
+            if q.validity_date < today and q.id is not None
+        ]
+        for quote in lapsed:
+            status = lifecycle.next_quote_status(quote.status, "expire")
+            repo.update_quote(replace(quote, status=status))
+            audit.record(
+                repo,
+                company_id,
+                "quote.expire",
+                "quote",
+                quote.id or 0,
+                {"number": quote.number, "validity_date": quote.validity_date.isoformat()},
+                actor=actor,
+            )
+        return [q.number for q in lapsed]
+
+
 def _invoices_of(repo: Repository, quote: Quote) -> list[Invoice]:
     return [
         repo.get_invoice(quote.company_id, i)

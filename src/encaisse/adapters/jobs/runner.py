@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from encaisse.adapters.mail.attachments import render_attachment
 from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.errors import EncaisseError
-from encaisse.services import clock
+from encaisse.services import clock, quotes
 from encaisse.services.collections import RunResult, reminders_run
 from encaisse.services.mail_queue import MailConfigError, MailSender, SendReport, send_due
 from encaisse.settings import Settings
@@ -59,12 +59,16 @@ def job_send_emails(uow: SqlUnitOfWork, sender: MailSender, now: datetime) -> Se
 
 
 def job_daily_reminders(uow: SqlUnitOfWork, settings: Settings, today: date) -> dict[int, RunResult]:
-    """Run every company's dunning plan for ``today`` (idempotent)."""
+    """Expire the quotes past their validity date, then run every company's dunning plan for
+    ``today`` (both idempotent)."""
     with uow.read() as repo:
         company_ids = [c.id for c in repo.list_companies() if c.id is not None]
     results: dict[int, RunResult] = {}
     for company_id in company_ids:
         try:
+            expired = quotes.expire_quotes(uow, company_id, today)
+            if expired:
+                log.info("company %s: %d quote(s) past their validity date expired", company_id, len(expired))
             results[company_id] = reminders_run(
                 uow, company_id, today, base_url=settings.base_url, secret=settings.secret_key
             )
