@@ -45,6 +45,10 @@ class Settings:
     payment_provider: str = "fake"
     fake_provider_url: str = ""
     auto_reconcile_threshold: float = 0.9
+    bank_feed: str = "gocardless"  # or "sandbox": a local demo bank, no credentials
+    gocardless_secret_id: str = field(default="", repr=False)
+    gocardless_secret_key: str = field(default="", repr=False)
+    gocardless_api_base: str = "https://bankaccountdata.gocardless.com"
     login_rate_limit: int = 10  # failed logins per 10 minutes per email+address
 
     @property
@@ -106,4 +110,10 @@ def load_settings() -> Settings:
         payment_provider=os.environ.get("ENCAISSE_PAYMENT_PROVIDER", "fake"),
         fake_provider_url=os.environ.get("ENCAISSE_FAKE_PROVIDER_URL", ""),
         auto_reconcile_threshold=float(os.environ.get("ENCAISSE_AUTO_RECONCILE_THRESHOLD", "0.9")),
+        bank_feed=os.environ.get("ENCAISSE_BANK_FEED", "gocardless"),
+        gocardless_secret_id=os.environ.get("ENCAISSE_GOCARDLESS_SECRET_ID", ""),
+        gocardless_secret_key=os.environ.get("ENCAISSE_GOCARDLESS_SECRET_KEY", ""),
+        gocardless_api_base=os.environ.get(
+            "ENCAISSE_GOCARDLESS_API_BASE", "https://bankaccountdata.gocardless.com"
+        ),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from encaisse.domain.bank import BankTransaction, Statement, balance_problems, dedupe_key
@@ -77,7 +78,32 @@ def import_statement(
             if not any(p.code == "BANK-BALANCE-MISMATCH" for p in problems):
                 problems.append(Problem("BANK-BALANCE-MISMATCH", text, severity=Severity.WARN))
         statements.append((iban, stmt))
-    sha = hashlib.sha256(data).hexdigest()
+    return store_statements(
+        uow,
+        company_id,
+        parsed.format,
+        statements,
+        problems,
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename=filename,
+        actor=actor,
+    )
+
+
+def store_statements(
+    uow: UnitOfWork,
+    company_id: int,
+    fmt: str,
+    statements: Sequence[tuple[str, Statement]],
+    problems: Sequence[Problem] = (),
+    *,
+    sha256: str,
+    filename: str = "",
+    actor: str = "",
+) -> BankImportResult:
+    """Store the new transactions of ``(iban, statement)`` pairs in one transaction (files and bank
+    feeds alike): dedupe keys skip what is already stored, the closing balance updates the account."""
+    sha = sha256
     new_total = dup_total = 0
     with uow() as repo:
         accounts = []
@@ -102,7 +128,7 @@ def import_statement(
                     company_id,
                     sha256=sha,
                     filename=filename[:300],
-                    fmt=parsed.format,
+                    fmt=fmt,
                     new=len(fresh),
                     duplicates=len(keyed) - len(fresh),
                 )
@@ -119,11 +145,11 @@ def import_statement(
                 "statement_file",
                 sha[:16],
                 {
-                    "format": parsed.format,
+                    "format": fmt,
                     "new": new_total,
                     "duplicates": dup_total,
                     "filename": filename[:100],
                 },
                 actor=actor,
             )
-    return BankImportResult(parsed.format, tuple(accounts), new_total, dup_total, tuple(problems))
+    return BankImportResult(fmt, tuple(accounts), new_total, dup_total, tuple(problems))

@@ -60,6 +60,31 @@ def register(app: typer.Typer) -> None:
             f"({', '.join(res.accounts) or 'no account'})"
         )
 
+    @bank.command("sync")
+    def bank_sync(
+        account_ref: str = typer.Option(
+            ..., "--account-ref", help="the aggregator's account id (given when the owner consented)"
+        ),
+        days: int = typer.Option(90, "--days", help="how many days back to read (1-730)"),
+        company_siren: str | None = CompanyOpt,
+    ) -> None:
+        """Read an account through the PSD2 aggregator (ENCAISSE_BANK_FEED) and store new transactions."""
+        from encaisse.adapters.bank_feeds import feed_from_settings
+        from encaisse.services.bank_sync import sync_account
+        from encaisse.services.clock import today
+
+        cli = Cli(company_siren)
+        day = today()
+        feed = feed_from_settings(
+            cli.settings, iban=cli.company.iban or "FR7630006000011234567890189", today=day
+        )
+        res = sync_account(cli.uow, cli.company_id, feed, account_ref, day, days=days)
+        print_problems(list(res.problems))
+        typer.echo(
+            f"{res.format}: {res.new} new transaction(s), {res.duplicates} already imported "
+            f"({', '.join(res.accounts) or 'no account'})"
+        )
+
     @bank.command("transactions")
     def bank_transactions(
         account: str | None = typer.Option(None, "--account"),

@@ -1,0 +1,233 @@
+"""GoCardless Bank Account Data (formerly Nordigen), API v2, as a :class:`~encaisse.services.bank_sync.BankFeed`.
+
+Endpoints used (https://developer.gocardless.com/bank-account-data/): ``POST /api/v2/token/new/``
+(``secret_id`` + ``secret_key`` → a bearer ``access`` token), then for an account id obtained when
+the owner gave consent (a *requisition*): ``GET accounts/{id}/details/`` (IBAN, currency, owner),
+``GET accounts/{id}/balances/`` and ``GET accounts/{id}/transactions/?date_from=&date_to=``
+(Berlin Group fields: ``transactionId``, ``bookingDate``, ``valueDate``, ``transactionAmount``,
+``debtorName``/``debtorAccount`` or ``creditorName``/``creditorAccount``,
+``remittanceInformationUnstructured``…, ``endToEndId``). Only *booked* transactions are kept.
+
+Secrets come from the environment (``ENCAISSE_GOCARDLESS_SECRET_ID`` / ``_SECRET_KEY``) and are
+never logged; an expired token is renewed once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from encaisse.domain.bank import BankTransaction, Statement
+from encaisse.domain.money import round_money
+from encaisse.services.bank_sync import BankFeedError
+
+__all__ = ["API_BASE", "GoCardlessFeed", "transaction_from"]
+
+API_BASE = "https://bankaccountdata.gocardless.com"
+_NOT_PROVIDED = {"", "NOTPROVIDED", "NONREF"}
+#: Balance types in order of preference for the closing position (booked first).
+_BALANCE_TYPES = ("closingBooked", "interimBooked", "expected", "interimAvailable")
+
+
+class GoCardlessFeed:
+    """One set of API secrets; ``client`` may carry a transport (the sandbox bank in tests)."""
+
+    name = "gocardless"
+
+    def __init__(
+        self,
+        secret_id: str,
+        secret_key: str,
+        *,
+        client: httpx.Client | None = None,
+        base_url: str = API_BASE,
+    ) -> None:
+        if not secret_id or not secret_key:
+            raise BankFeedError(
+                "GoCardless secrets are missing (ENCAISSE_GOCARDLESS_SECRET_ID, ENCAISSE_GOCARDLESS_SECRET_KEY)",
+                code="BANK-FEED-AUTH",
+            )
+        self._secrets = {"secret_id": secret_id, "secret_key": secret_key}
+        self._client = client or httpx.Client(timeout=30)
+        self._base = base_url.rstrip("/")
+        self._token = ""
+
+    def statement(self, account_ref: str, *, date_from: date, date_to: date) -> Statement:
+        details = _dict(self._get(f"accounts/{account_ref}/details/"), "account")
+        balances = self._get(f"accounts/{account_ref}/balances/").get("balances") or []
+        listed = _dict(
+            self._get(
+                f"accounts/{account_ref}/transactions/",
+                {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()},
+            ),
+            "transactions",
+        )
+        currency = str(details.get("currency") or "EUR")
+        booked = listed.get("booked") or []
+        if not isinstance(booked, list) or not isinstance(balances, list):
+            raise BankFeedError("GoCardless answered transactions in an unknown shape", code="BANK-FEED-DATA")
+        closing, closing_date = _closing(balances, currency)
+        return Statement(
+            account_iban=str(details.get("iban") or ""),
+            currency=currency,
+            transactions=tuple(transaction_from(item, currency) for item in booked),
+            closing_balance=closing,
+            closing_date=closing_date,
+            account_holder=str(details.get("ownerName") or ""),
+        )
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        for attempt in (1, 2):
+            if not self._token:
+                self._token = self._new_token()
+            response = self._send("GET", path, params=params, token=self._token)
+            if response.status_code == 401 and attempt == 1:
+                self._token = ""  # the access token expired (24 h): renew it once
+                continue
+            return _json(response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _new_token(self) -> str:
+        answer = _json(self._send("POST", "token/new/", json=self._secrets))
+        token = answer.get("access")
+        if not isinstance(token, str) or not token:
+            raise BankFeedError("GoCardless gave no access token", code="BANK-FEED-DATA")
+        return token
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+        token: str = "",
+    ) -> httpx.Response:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            return self._client.request(
+                method, f"{self._base}/api/v2/{path}", params=params, json=json, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise BankFeedError(
+                f"GoCardless cannot be reached ({type(exc).__name__})", code="BANK-FEED-UNAVAILABLE"
+            ) from exc
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of a 2xx answer; the API's errors as :class:`BankFeedError` with a stable code."""
+    status = response.status_code
+    if status in {401, 403}:
+        raise BankFeedError("GoCardless refused the credentials", code="BANK-FEED-AUTH")
+    if status == 409 or (status == 400 and b"expired" in response.content.lower()):
+        raise BankFeedError(
+            "the account owner's consent has expired or was revoked: connect the account again",
+            code="BANK-FEED-CONSENT",
+        )
+    if status == 429:
+        wait = response.headers.get("HTTP_X_RATELIMIT_ACCOUNT_SUCCESS_RESET") or response.headers.get(
+            "Retry-After", ""
+        )
+        raise BankFeedError(
+            "GoCardless rate limit reached for this account" + (f": retry in {wait} s" if wait else ""),
+            code="BANK-FEED-RATE-LIMIT",
+        )
+    if status == 404:
+        raise BankFeedError("GoCardless does not know this account id", code="BANK-FEED-CONSENT")
+    if status >= 400:
+        raise BankFeedError(f"GoCardless answered HTTP {status}", code="BANK-FEED-UNAVAILABLE")
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise BankFeedError("GoCardless answered something that is not JSON", code="BANK-FEED-DATA") from exc
+    if not isinstance(answer, dict):
+        raise BankFeedError("GoCardless answered an unexpected JSON value", code="BANK-FEED-DATA")
+    return answer
+
+
+def _dict(answer: dict[str, Any], key: str) -> dict[str, Any]:
+    value = answer.get(key)
+    if not isinstance(value, dict):
+        raise BankFeedError(f"GoCardless answer has no {key!r} object", code="BANK-FEED-DATA")
+    return value
+
+
+def _amount(value: object, where: str) -> Decimal:
+    if not isinstance(value, dict):
+        raise BankFeedError(f"{where}: no amount", code="BANK-FEED-DATA")
+    try:
+        amount = Decimal(str(value.get("amount")))
+    except InvalidOperation as exc:
+        raise BankFeedError(
+            f"{where}: amount {value.get('amount')!r} is not a number", code="BANK-FEED-DATA"
+        ) from exc
+    if not amount.is_finite() or amount != round_money(amount):
+        raise BankFeedError(f"{where}: amount {amount} has more than 2 decimals", code="BANK-FEED-DATA")
+    return round_money(amount)
+
+
+def _date(value: object, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise BankFeedError(f"{where}: date {value!r} is not YYYY-MM-DD", code="BANK-FEED-DATA") from exc
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    return " ".join(str(value).split()) if isinstance(value, str | int) else ""
+
+
+def transaction_from(item: object, currency: str) -> BankTransaction:
+    """One booked transaction of the API as a :class:`BankTransaction` (the counterparty is the
+    debtor of a credit, the creditor of a debit)."""
+    if not isinstance(item, dict):
+        raise BankFeedError("a transaction is not a JSON object", code="BANK-FEED-DATA")
+    ref = _text(item, "transactionId") or _text(item, "internalTransactionId")
+    where = f"transaction {ref or '?'}"
+    amount = _amount(item.get("transactionAmount"), where)
+    booked = _date(item.get("bookingDate"), where) or _date(item.get("valueDate"), where)
+    if booked is None:
+        raise BankFeedError(f"{where}: no booking date", code="BANK-FEED-DATA")
+    side = "debtor" if amount > 0 else "creditor"
+    account = item.get(f"{side}Account")
+    unstructured = _text(item, "remittanceInformationUnstructured") or " ".join(
+        " ".join(str(x).split()) for x in item.get("remittanceInformationUnstructuredArray") or []
+    )
+    end_to_end = _text(item, "endToEndId")
+    tx_currency = item["transactionAmount"].get("currency") or currency
+    return BankTransaction(
+        booking_date=booked,
+        amount=amount,
+        currency=str(tx_currency),
+        value_date=_date(item.get("valueDate"), where),
+        counterparty_name=_text(item, f"{side}Name"),
+        counterparty_iban=str(account.get("iban") or "") if isinstance(account, dict) else "",
+        remittance=unstructured,
+        structured_reference=_text(item, "remittanceInformationStructured"),
+        end_to_end_id="" if end_to_end.upper() in _NOT_PROVIDED else end_to_end,
+        bank_ref=ref,
+        bank_code=_text(item, "bankTransactionCode") or _text(item, "proprietaryBankTransactionCode"),
+    )
+
+
+def _closing(balances: list[Any], currency: str) -> tuple[Decimal | None, date | None]:
+    """The closing booked balance (else the nearest kind the bank gives) and its date."""
+    by_type = {b.get("balanceType"): b for b in balances if isinstance(b, dict)}
+    for kind in _BALANCE_TYPES:
+        balance = by_type.get(kind)
+        if balance is not None:
+            amount = balance.get("balanceAmount")
+            if isinstance(amount, dict) and (amount.get("currency") or currency) != currency:
+                continue
+            return _amount(amount, f"balance {kind}"), _date(balance.get("referenceDate"), f"balance {kind}")
+    return None, None

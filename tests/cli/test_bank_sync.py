@@ -1,0 +1,214 @@
+"""Bank account sync through a PSD2 aggregator (GoCardless Bank Account Data API v2, sandbox bank).
+
+The GoCardless adapter talks HTTP to the local sandbox (``adapters/bank_feeds/sandbox.py``,
+through httpx's mock transport): tokens, details, balances, booked and pending transactions.
+A sync stores booked transactions only, is idempotent, agrees with a statement file of the same
+transactions, renews an expired token once, and turns the API's failures into stable codes
+without storing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from encaisse.adapters.bank_feeds.gocardless import GoCardlessFeed, transaction_from
+from encaisse.adapters.bank_feeds.sandbox import SandboxBank
+from encaisse.adapters.store.db import make_engine
+from encaisse.adapters.store.sql_repository import SqlUnitOfWork
+from encaisse.domain.bank import Statement
+from encaisse.formats import camt053
+from encaisse.services.bank_import import import_statement
+from encaisse.services.bank_sync import BankFeedError, sync_account
+from tests_support import new_company
+
+IBAN = "FR7630006000011234567890189"
+TODAY = date(2026, 12, 4)
+
+
+@pytest.fixture
+def store(db_url: str) -> Any:
+    engine = make_engine(db_url)
+    uow = SqlUnitOfWork(engine)
+    company = new_company(uow)
+    yield uow, company.id or 0
+    engine.dispose()
+
+
+def feed_for(bank: SandboxBank) -> GoCardlessFeed:
+    return GoCardlessFeed(
+        *bank.secrets, client=httpx.Client(transport=bank.transport()), base_url="https://sb"
+    )
+
+
+def stored(uow: Any, cid: int) -> list[Any]:
+    with uow.read() as repo:
+        return [row.tx for row in repo.list_transactions(cid)]
+
+
+def test_sync_stores_booked_transactions_once_with_the_closing_balance(store: Any) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    first = sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    assert (first.format, first.new, first.duplicates, first.accounts) == ("psd2-gocardless", 20, 0, (IBAN,))
+    again = sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    assert (again.new, again.duplicates) == (0, 20)  # idempotent
+
+    txs = stored(uow, cid)
+    assert len(txs) == 20  # the pending card payment waits until it is booked
+    credit = next(t for t in txs if t.bank_ref == "SBX-20261105-001")
+    assert credit.amount == Decimal("185.00")
+    assert credit.counterparty_name == "CLIENT 01"  # the debtor of a credit
+    assert credit.remittance == "VIR FACTURE F2026-00001"
+    debit = next(t for t in txs if t.amount < 0)
+    assert debit.counterparty_name == "FOURNISSEUR BUREAU"  # the creditor of a debit
+    with uow.read() as repo:
+        (account,) = repo.list_accounts(cid)
+    closing, _day = bank.accounts["demo-account"].closing()
+    assert account.balance == closing
+
+
+def test_a_new_booking_arrives_at_the_next_sync(store: Any) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    pending = bank.accounts["demo-account"].pending.pop()
+    bank.accounts["demo-account"].booked.append(
+        {**pending, "transactionId": "SBX-LATE", "bookingDate": "2026-12-05"}
+    )
+    res = sync_account(uow, cid, feed_for(bank), "demo-account", date(2026, 12, 5))
+    assert (res.new, res.duplicates) == (1, 20)
+
+
+def test_the_same_transactions_from_a_statement_file_are_not_stored_twice(store: Any) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    statement = feed_for(bank).statement("demo-account", date_from=date(2026, 1, 1), date_to=TODAY)
+    sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    file = camt053.export([statement])
+    res = import_statement(uow, cid, file, filename="releve.xml")
+    assert (res.new, res.duplicates) == (0, 20)
+
+
+def test_an_expired_token_is_renewed_once(store: Any) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    feed = feed_for(bank)
+    feed.statement("demo-account", date_from=TODAY, date_to=TODAY)
+    bank.expire_tokens()
+    sync_account(uow, cid, feed, "demo-account", TODAY)
+    assert bank.calls.count("POST token/new/") == 2
+
+
+@pytest.mark.parametrize(
+    ("fail", "code"),
+    [
+        ("consent", "BANK-FEED-CONSENT"),
+        ("rate-limit", "BANK-FEED-RATE-LIMIT"),
+        ("5xx", "BANK-FEED-UNAVAILABLE"),
+        ("wrong secret", "BANK-FEED-AUTH"),
+        ("unknown account", "BANK-FEED-CONSENT"),
+    ],
+)
+def test_api_failures_have_stable_codes_and_store_nothing(store: Any, fail: str, code: str) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    account, feed = "demo-account", feed_for(bank)
+    if fail == "wrong secret":
+        feed = GoCardlessFeed("a", "other", client=httpx.Client(transport=bank.transport()))
+    elif fail == "unknown account":
+        account = "nope"
+    else:
+        bank.fail = fail
+    with pytest.raises(BankFeedError) as caught:
+        sync_account(uow, cid, feed, account, TODAY)
+    assert caught.value.code == code
+    assert stored(uow, cid) == []
+
+
+def test_network_failure_and_unreadable_answers(store: Any) -> None:
+    uow, cid = store
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("no route", request=request)
+
+    feed = GoCardlessFeed("a", "b", client=httpx.Client(transport=httpx.MockTransport(down)))
+    with pytest.raises(BankFeedError) as caught:
+        sync_account(uow, cid, feed, "x", TODAY)
+    assert caught.value.code == "BANK-FEED-UNAVAILABLE"
+
+    bank = SandboxBank.demo(IBAN, TODAY)
+    bank.accounts["demo-account"].booked[3]["transactionAmount"]["amount"] = "12.345"
+    with pytest.raises(BankFeedError) as caught:
+        sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    assert caught.value.code == "BANK-FEED-DATA"
+    assert "more than 2 decimals" in caught.value.message
+    assert stored(uow, cid) == []
+
+
+def test_transaction_mapping_of_the_berlin_group_fields() -> None:
+    tx = transaction_from(
+        {
+            "transactionId": "2026120400123",
+            "bookingDate": "2026-12-04",
+            "valueDate": "2026-12-03",
+            "transactionAmount": {"amount": "-1234.5", "currency": "EUR"},
+            "creditorName": "  URSSAF   ILE DE FRANCE ",
+            "creditorAccount": {"iban": "FR7630001007941234567890185"},
+            "remittanceInformationUnstructuredArray": ["PRLV SEPA", "COTISATIONS 11/2026"],
+            "remittanceInformationStructured": "RF18539007547034",
+            "endToEndId": "NOTPROVIDED",
+            "proprietaryBankTransactionCode": "PRLV",
+        },
+        "EUR",
+    )
+    assert (tx.amount, tx.booking_date, tx.value_date) == (Decimal("-1234.50"), TODAY, date(2026, 12, 3))
+    assert (tx.counterparty_name, tx.counterparty_iban) == (
+        "URSSAF ILE DE FRANCE",
+        "FR7630001007941234567890185",
+    )
+    assert (tx.remittance, tx.structured_reference) == ("PRLV SEPA COTISATIONS 11/2026", "RF18539007547034")
+    assert (tx.end_to_end_id, tx.bank_ref, tx.bank_code) == ("", "2026120400123", "PRLV")
+
+
+def test_missing_secrets_are_refused_before_any_call() -> None:
+    with pytest.raises(BankFeedError) as caught:
+        GoCardlessFeed("", "")
+    assert caught.value.code == "BANK-FEED-AUTH"
+    assert "ENCAISSE_GOCARDLESS_SECRET_ID" in caught.value.message
+
+
+def test_cli_sync_with_the_sandbox_bank(
+    company_db: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ENCAISSE_BANK_FEED", "sandbox")
+    first = company_db("bank", "sync", "--account-ref", "demo-account")
+    assert first.code == 0, first.err
+    assert first.out.strip() == f"psd2-gocardless: 20 new transaction(s), 0 already imported ({IBAN})"
+    again = company_db("bank", "sync", "--account-ref", "demo-account")
+    assert "0 new transaction(s), 20 already imported" in again.out
+    listed = company_db("bank", "transactions", "--format", "csv")
+    assert listed.out.count("\n") == 21  # header + 20
+
+    monkeypatch.setenv("ENCAISSE_BANK_FEED", "gocardless")
+    monkeypatch.delenv("ENCAISSE_GOCARDLESS_SECRET_ID", raising=False)
+    refused = company_db("bank", "sync", "--account-ref", "x")
+    assert refused.code == 1
+    assert "error[BANK-FEED-AUTH]" in refused.err
+    bad_days = company_db("bank", "sync", "--account-ref", "demo-account", "--days", "0")
+    assert bad_days.code == 1
+
+
+def test_statement_shape(store: Any) -> None:
+    bank = SandboxBank.demo(IBAN, TODAY)
+    statement = feed_for(bank).statement("demo-account", date_from=date(2026, 11, 20), date_to=TODAY)
+    assert isinstance(statement, Statement)
+    assert statement.account_iban == IBAN
+    assert all(date(2026, 11, 20) <= t.booking_date <= TODAY for t in statement.transactions)
+    assert statement.closing_date == date.fromisoformat(bank.accounts["demo-account"].closing()[1])
