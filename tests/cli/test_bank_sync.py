@@ -10,7 +10,7 @@ without storing anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,26 @@ from typing import Any
 import httpx
 import pytest
 
+from encaisse.adapters.bank_feeds import feed_from_settings
 from encaisse.adapters.bank_feeds.gocardless import GoCardlessFeed, transaction_from
 from encaisse.adapters.bank_feeds.sandbox import SandboxBank
+from encaisse.adapters.jobs.runner import job_bank_sync
 from encaisse.adapters.store.db import make_engine
 from encaisse.adapters.store.sql_repository import SqlUnitOfWork
 from encaisse.domain.bank import Statement
+from encaisse.domain.errors import NotFoundError
 from encaisse.formats import camt053
+from encaisse.services import invoicing
 from encaisse.services.bank_import import import_statement
-from encaisse.services.bank_sync import BankFeedError, sync_account
-from tests_support import new_company
+from encaisse.services.bank_sync import (
+    BankFeedError,
+    finish_connection,
+    start_connection,
+    sync_account,
+    sync_connections,
+)
+from encaisse.settings import Settings
+from tests_support import draft, new_company, new_customer
 
 IBAN = "FR7630006000011234567890189"
 TODAY = date(2026, 12, 4)
@@ -212,3 +223,74 @@ def test_statement_shape(store: Any) -> None:
     assert statement.account_iban == IBAN
     assert all(date(2026, 11, 20) <= t.booking_date <= TODAY for t in statement.transactions)
     assert statement.closing_date == date.fromisoformat(bank.accounts["demo-account"].closing()[1])
+
+
+# ---- stored connections: consent, daily sync, reconciliation before reminders -------------------
+NOW = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+
+
+def test_consent_then_connections_sync_and_an_expired_consent_is_marked(store: Any) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    bank.consent = "manual"
+    feed = feed_for(bank)
+    pending, link = start_connection(uow, cid, feed, "SANDBOXFINANCE_SFIN0000", "https://app/retour", NOW)
+    assert pending.status == "pending"
+    assert link == "https://sandbox/consent"
+    with pytest.raises(BankFeedError) as caught:  # the owner has not consented yet
+        finish_connection(uow, cid, feed, pending.reference, NOW)
+    assert caught.value.code == "BANK-FEED-CONSENT"
+    bank.requisitions[pending.requisition_id] = ("LN", ["demo-account"])
+    (active,) = finish_connection(uow, cid, feed, pending.reference, NOW)
+    assert (active.status, active.account_ref) == ("active", "demo-account")
+    assert finish_connection(uow, cid, feed, pending.reference, NOW) == [active]  # reloading the page
+    with pytest.raises(NotFoundError):
+        finish_connection(uow, cid, feed, "someone-else", NOW)
+
+    (outcome,) = sync_connections(uow, cid, feed, TODAY, NOW)
+    assert outcome.error is None
+    assert outcome.result is not None
+    assert (outcome.result.new, outcome.connection.iban, outcome.connection.last_new) == (20, IBAN, 20)
+
+    bank.fail = "consent"
+    (outcome,) = sync_connections(uow, cid, feed, TODAY, NOW)
+    assert outcome.connection.status == "expired"
+    assert outcome.connection.last_error_code == "BANK-FEED-CONSENT"
+    assert sync_connections(uow, cid, feed, TODAY, NOW) == []  # expired: left for the owner to reconnect
+
+
+def test_the_daily_run_syncs_and_reconciles_before_reminding(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The customer paid yesterday: the bank sync and the automatic reconciliation run first."""
+    engine = make_engine(db_url)
+    uow = SqlUnitOfWork(engine)
+    company = new_company(uow)
+    cid = company.id or 0
+    customer = new_customer(uow, company)
+    issued = invoicing.issue(uow, cid, invoicing.create_draft(uow, draft(company, customer)).id or 0)
+    settings = Settings(database_url=db_url, secret_key="s" * 32, bank_feed="sandbox")
+    feed = feed_from_settings(settings, iban=company.iban or IBAN, today=TODAY)
+    pending, _link = start_connection(uow, cid, feed, "SANDBOX", "https://app/retour", NOW)
+    finish_connection(uow, cid, feed, pending.reference, NOW)
+    # The sandbox account of the company (made anew by each feed) gets the customer's transfer.
+    paid = {
+        "transactionId": "SBX-PAID",
+        "bookingDate": "2026-12-03",
+        "transactionAmount": {"amount": f"{issued.total_incl_tax:.2f}", "currency": "EUR"},
+        "debtorName": "BOULANGERIE DUPONT",
+        "remittanceInformationUnstructured": f"VIR SEPA {issued.number}",
+    }
+    original = SandboxBank.demo
+
+    def with_payment(iban: str, today: date, account_id: str = "demo-account") -> SandboxBank:
+        bank = original(iban, today, account_id)
+        bank.accounts[account_id].booked.append(paid)
+        return bank
+
+    monkeypatch.setattr(SandboxBank, "demo", with_payment)
+    assert job_bank_sync(uow, settings, TODAY, NOW) == 21
+    with uow.read() as repo:
+        invoice = repo.get_invoice(cid, issued.id or 0)
+    assert invoice.status.value == "paid"
+    engine.dispose()

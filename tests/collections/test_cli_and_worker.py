@@ -123,13 +123,13 @@ def test_worker_runs_the_daily_plan_once_and_sends_every_minute(
     seed(shop)
     settings = settings_for(db_url, smtp=smtp_server.settings)
     scheduler = run_worker(settings, once=True)  # what `encaisse worker --once` does
-    assert scheduler.ran == ["dunning", "emails"]
+    assert scheduler.ran == ["bank sync", "dunning", "emails"]
     assert len(smtp_server.received) == 1
     ticking = Scheduler(settings, scheduler.uow, scheduler.sender, today=lambda: TODAY)
     paris_0700 = datetime(2026, 12, 14, 6, 0, tzinfo=UTC)
     assert ticking.tick(paris_0700) == ["emails"]  # before 08:00 Paris: no dunning run yet
     paris_0800 = datetime(2026, 12, 14, 7, 0, tzinfo=UTC)
-    assert ticking.tick(paris_0800) == ["dunning", "emails"]  # restart the same day: nothing new
+    assert ticking.tick(paris_0800) == ["bank sync", "dunning", "emails"]  # restart the same day: nothing new
     assert ticking.tick(paris_0800 + timedelta(seconds=30)) == []
     assert ticking.tick(paris_0800 + timedelta(minutes=1)) == ["emails"]
     assert len(smtp_server.received) == 1

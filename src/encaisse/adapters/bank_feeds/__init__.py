@@ -6,7 +6,7 @@ from datetime import date
 
 import httpx
 
-from encaisse.services.bank_sync import BankFeed, BankFeedError
+from encaisse.services.bank_sync import BankFeedError, ConsentFeed
 from encaisse.settings import Settings
 
 __all__ = ["SANDBOX_ACCOUNT", "feed_from_settings"]
@@ -15,7 +15,7 @@ __all__ = ["SANDBOX_ACCOUNT", "feed_from_settings"]
 SANDBOX_ACCOUNT = "demo-account"
 
 
-def feed_from_settings(settings: Settings, *, iban: str, today: date) -> BankFeed:
+def feed_from_settings(settings: Settings, *, iban: str, today: date) -> ConsentFeed:
     """The configured aggregator: GoCardless with the environment's secrets, or the sandbox bank
     (one demo account, ``demo-account``, holding ``iban``)."""
     from encaisse.adapters.bank_feeds.gocardless import GoCardlessFeed

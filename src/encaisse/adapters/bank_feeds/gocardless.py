@@ -22,7 +22,7 @@ import httpx
 
 from encaisse.domain.bank import BankTransaction, Statement
 from encaisse.domain.money import round_money
-from encaisse.services.bank_sync import BankFeedError
+from encaisse.services.bank_sync import BankFeedError, Consent
 
 __all__ = ["API_BASE", "GoCardlessFeed", "transaction_from"]
 
@@ -79,13 +79,57 @@ class GoCardlessFeed:
             account_holder=str(details.get("ownerName") or ""),
         )
 
+    def start_consent(self, institution_id: str, redirect_url: str, reference: str) -> Consent:
+        """``POST requisitions/``: the link where the owner consents; the bank then sends them to
+        ``redirect_url?ref=reference``."""
+        answer = self._call(
+            "POST",
+            "requisitions/",
+            json={
+                "redirect": redirect_url,
+                "institution_id": institution_id,
+                "reference": reference,
+                "user_language": "FR",
+            },
+        )
+        requisition, link = answer.get("id"), answer.get("link")
+        if (
+            not isinstance(requisition, str)
+            or not isinstance(link, str)
+            or not link.startswith(("https://", "http://"))
+        ):
+            raise BankFeedError("GoCardless gave no consent link", code="BANK-FEED-DATA")
+        return Consent(requisition, link)
+
+    def consented_accounts(self, requisition_id: str) -> list[str]:
+        """``GET requisitions/{id}/``: the account ids once the status is ``LN`` (linked)."""
+        answer = self._call("GET", f"requisitions/{requisition_id}/")
+        status = answer.get("status")
+        accounts = answer.get("accounts")
+        if status != "LN" or not isinstance(accounts, list) or not accounts:
+            raise BankFeedError(
+                f"the account owner has not given consent at the bank (status {status})",
+                code="BANK-FEED-CONSENT",
+            )
+        return [str(a) for a in accounts]
+
     # ------------------------------------------------------------------ HTTP
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._call("GET", path, params=params)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         for attempt in (1, 2):
             if not self._token:
                 self._token = self._new_token()
-            response = self._send("GET", path, params=params, token=self._token)
+            response = self._send(method, path, params=params, json=json, token=self._token)
             if response.status_code == 401 and attempt == 1:
                 self._token = ""  # the access token expired (24 h): renew it once
                 continue

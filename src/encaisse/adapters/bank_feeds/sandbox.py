@@ -48,6 +48,9 @@ class SandboxBank:
     fail: str = ""
     tokens: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
+    #: Requisitions by id: (status, account ids). ``consent="auto"`` links them at once (demo).
+    requisitions: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    consent: str = "auto"
 
     @classmethod
     def demo(cls, iban: str, today: date, account_id: str = "demo-account") -> SandboxBank:
@@ -100,6 +103,8 @@ class SandboxBank:
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             return _error(401, "Token is invalid or expired")
         parts = path.strip("/").split("/")
+        if parts[0] == "requisitions":
+            return self._requisitions(request, parts)
         if len(parts) != 3 or parts[0] != "accounts" or request.method != "GET":
             return _error(404, "Not found")
         if self.fail == "consent":
@@ -135,6 +140,24 @@ class SandboxBank:
             high = request.url.params.get("date_to", "9999-99-99")
             booked = [t for t in account.booked if low <= t["bookingDate"] <= high]
             return httpx.Response(200, json={"transactions": {"booked": booked, "pending": account.pending}})
+        return _error(404, "Not found")
+
+    def _requisitions(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
+        if request.method == "POST" and len(parts) == 1:
+            body = json.loads(request.content or b"{}")
+            requisition = f"req-{len(self.requisitions) + 1}"
+            status = "LN" if self.consent == "auto" else "CR"
+            self.requisitions[requisition] = (status, list(self.accounts))
+            link = (
+                f"{body['redirect']}?ref={body['reference']}"
+                if self.consent == "auto"
+                else "https://sandbox/consent"
+            )
+            return httpx.Response(201, json={"id": requisition, "link": link, "status": status})
+        if request.method == "GET" and len(parts) == 2:
+            # A sandbox made anew for each request (ENCAISSE_BANK_FEED=sandbox) links every requisition.
+            status, accounts = self.requisitions.get(parts[1], ("LN", list(self.accounts)))
+            return httpx.Response(200, json={"id": parts[1], "status": status, "accounts": accounts})
         return _error(404, "Not found")
 
 

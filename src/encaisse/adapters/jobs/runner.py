@@ -77,6 +77,44 @@ def job_daily_reminders(uow: SqlUnitOfWork, settings: Settings, today: date) -> 
     return results
 
 
+def job_bank_sync(uow: SqlUnitOfWork, settings: Settings, today: date, now: datetime) -> int:
+    """Sync every active bank connection of every company (PSD2 aggregator), then reconcile the new
+    transactions automatically (above the configured threshold), so that customers who paid
+    yesterday are not reminded today. Returns the number of new transactions."""
+    from encaisse.adapters.bank_feeds import feed_from_settings
+    from encaisse.services.bank_sync import ACTIVE, sync_connections
+    from encaisse.services.reconciliation import reconcile
+
+    stored = 0
+    with uow.read() as repo:
+        companies = [
+            c
+            for c in repo.list_companies()
+            if any(x.status == ACTIVE for x in repo.list_bank_connections(c.id or 0))
+        ]
+    for company in companies:
+        try:
+            feed = feed_from_settings(settings, iban=company.iban or "", today=today)
+            new = 0
+            for outcome in sync_connections(uow, company.id or 0, feed, today, now, actor="daily run"):
+                if outcome.error is not None:
+                    log.warning("bank sync of company %s: %s", company.id, outcome.error.code)
+                new += outcome.result.new if outcome.result else 0
+            if new:
+                reconcile(
+                    uow,
+                    company.id or 0,
+                    today,
+                    auto=True,
+                    threshold=settings.auto_reconcile_threshold,
+                    actor="daily run",
+                )
+            stored += new
+        except EncaisseError as exc:
+            log.warning("bank sync of company %s failed: %s", company.id, exc.code)
+    return stored
+
+
 @dataclass
 class Scheduler:
     """Decides which job is due at each tick (pure bookkeeping; the jobs do the work)."""
@@ -99,6 +137,9 @@ class Scheduler:
         done: list[str] = []
         if force or self.dunning_due(now):
             day = self.today()
+            synced = job_bank_sync(self.uow, self.settings, day, now)  # first: payments before reminders
+            log.info("bank sync of %s: %d new transaction(s)", day.isoformat(), synced)
+            done.append("bank sync")
             results = job_daily_reminders(self.uow, self.settings, day)
             self.last_dunning = day
             written = sum(len(r.written) for r in results.values())

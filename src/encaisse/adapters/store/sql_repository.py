@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from encaisse.adapters.store import mapping as mp
 from encaisse.adapters.store import tables as t
+from encaisse.adapters.store.bank_connections import BankConnectionRepositoryMixin
 from encaisse.adapters.store.bank_repository import BankRepositoryMixin
 from encaisse.adapters.store.collections_repository import CollectionsRepositoryMixin
 from encaisse.adapters.store.financing_repository import FinancingRepositoryMixin
@@ -105,7 +106,9 @@ _SORTS: dict[str, Any] = {
 }
 
 
-class SqlRepository(BankRepositoryMixin, CollectionsRepositoryMixin, FinancingRepositoryMixin):
+class SqlRepository(
+    BankRepositoryMixin, BankConnectionRepositoryMixin, CollectionsRepositoryMixin, FinancingRepositoryMixin
+):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         # Within one transaction the store holds the numbering row locks and the audit-chain lock

@@ -310,6 +310,30 @@ bank_account = sa.Table(
     sa.UniqueConstraint("company_id", "iban", name="uq_bank_account_company_iban"),
 )
 
+# A bank account read through a PSD2 aggregator (services/bank_sync.py): pending until the owner
+# consents at the bank, then active until the consent expires.
+bank_connection = sa.Table(
+    "bank_connection",
+    metadata,
+    _id(),
+    _company(),
+    sa.Column("provider", sa.String(30), nullable=False),
+    sa.Column("requisition_id", sa.String(100), nullable=False),
+    sa.Column("reference", sa.String(100), nullable=False),  # ours, echoed by the bank's redirect
+    sa.Column("institution_id", sa.String(100), nullable=False, server_default=""),
+    sa.Column("account_ref", sa.String(100), nullable=False, server_default=""),
+    sa.Column("iban", sa.String(40), nullable=False, server_default=""),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_sync_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error_code", sa.String(40), nullable=False, server_default=""),
+    sa.Column("last_error", sa.String(300), nullable=False, server_default=""),
+    sa.UniqueConstraint(
+        "company_id", "provider", "requisition_id", "account_ref", name="uq_bank_connection_account"
+    ),
+)
+
 statement_file = sa.Table(
     "statement_file",
     metadata,

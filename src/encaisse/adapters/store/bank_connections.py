@@ -1,0 +1,66 @@
+"""Rows of ``bank_connection`` (services/bank_sync.py): accounts read through a PSD2 aggregator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from encaisse.adapters.store import tables as t
+from encaisse.adapters.store.collections_repository import _utc as utc
+from encaisse.services.bank_sync import BankConnection
+
+_FIELDS = (
+    "provider",
+    "requisition_id",
+    "reference",
+    "institution_id",
+    "account_ref",
+    "iban",
+    "status",
+    "created_at",
+    "last_sync_at",
+    "last_new",
+    "last_error_code",
+    "last_error",
+)
+
+
+class BankConnectionRepositoryMixin:
+    conn: Connection
+
+    def add_bank_connection(self, connection: BankConnection) -> BankConnection:
+        values = {name: getattr(connection, name) for name in _FIELDS}
+        new_id = self.conn.execute(
+            t.bank_connection.insert().values(company_id=connection.company_id, **values)
+        ).inserted_primary_key
+        assert new_id is not None
+        return BankConnection(**{**_as_dict(connection), "id": int(new_id[0])})
+
+    def update_bank_connection(self, connection: BankConnection) -> None:
+        c = t.bank_connection.c
+        self.conn.execute(
+            t.bank_connection.update()
+            .where(c.id == connection.id, c.company_id == connection.company_id)
+            .values({name: getattr(connection, name) for name in _FIELDS})
+        )
+
+    def list_bank_connections(self, company_id: int) -> list[BankConnection]:
+        rows = self.conn.execute(
+            sa.select(t.bank_connection)
+            .where(t.bank_connection.c.company_id == company_id)
+            .order_by(t.bank_connection.c.id)
+        ).mappings()
+        return [_from_row(r) for r in rows]
+
+
+def _as_dict(connection: BankConnection) -> dict[str, Any]:
+    return {name: getattr(connection, name) for name in (*_FIELDS, "company_id", "id")}
+
+
+def _from_row(r: Any) -> BankConnection:
+    values = {name: r[name] for name in _FIELDS}
+    for name in ("created_at", "last_sync_at"):
+        values[name] = utc(values[name])
+    return BankConnection(id=r["id"], company_id=r["company_id"], **values)
