@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from encaisse.adapters.web.app import create_app
 from encaisse.domain.documents import Invoice, Line, LineNature, Quote
 from encaisse.domain.parties import Address, Company, Party
 from encaisse.services import invoicing, quotes
+from encaisse.services.bank_sync import BankConnection
 from encaisse.services.companies import save_party
 from encaisse.settings import Settings
 
@@ -142,7 +143,12 @@ def seed_tenant(uow: SqlUnitOfWork, prefix: str, siren: str, today: date) -> Ten
         assert acc is not None
         accountant_id = acc.id
     tenant.accountant_token = accounts.create_api_token(uow, cid, accountant_id, "compta", actor=owner_email)
+    with uow() as repo:  # an active bank connection (services/bank_sync.py)
+        connection = repo.add_bank_connection(
+            BankConnection(cid, "gocardless", f"req-{siren}", f"ref-{siren}", "active", datetime.now(UTC))
+        )
     tenant.ids = {
+        "connection_id": connection.id or 0,
         "customer_id": tenant.customer_id,
         "quote_id": tenant.quote_id,
         "invoice_id": tenant.draft_id,

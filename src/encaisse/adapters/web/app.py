@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 OPTIONAL_ROUTERS = (
     "public_payment",
     "pages_bank",
+    "pages_bank_sync",
     "pages_reconcile",
     "pages_reminders",
     "pages_forecast",

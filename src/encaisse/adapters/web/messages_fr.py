@@ -236,6 +236,16 @@ CODES_FR.update(
         "BANK-FILE-UNKNOWN-FORMAT": "Format de fichier non reconnu : importez un relevé CAMT.053 ou CAMT.054 "
         "(XML), OFX, MT940, CFONB 120 ou CSV exporté par votre banque.",
         "BANK-FILE-EMPTY": "Le fichier du relevé est vide.",
+        "BANK-FEED-AUTH": "La connexion au service d'agrégation bancaire est refusée : vérifiez ses identifiants "
+        "(ENCAISSE_GOCARDLESS_SECRET_ID et ENCAISSE_GOCARDLESS_SECRET_KEY).",
+        "BANK-FEED-CONSENT": "Votre accord pour lire ce compte n'a pas été donné ou a expiré : connectez de nouveau "
+        "le compte depuis la page Banque.",
+        "BANK-FEED-RATE-LIMIT": "La banque limite le nombre de lectures par jour : réessayez plus tard.",
+        "BANK-FEED-UNAVAILABLE": "Le service d'agrégation bancaire ne répond pas : réessayez dans quelques minutes.",
+        "BANK-FEED-DATA": "La banque a transmis des données illisibles : rien n'a été importé.",
+        "BANK-FEED-INSTITUTION": "Indiquez la banque à connecter (identifiant de l'établissement).",
+        "BANK-FEED-UNKNOWN-REFERENCE": "Cette autorisation bancaire est inconnue ou a déjà été utilisée.",
+        "BANK-FEED-DAYS": "La période de lecture doit être comprise entre 1 et 730 jours.",
         "BANK-FILE-TOO-LARGE": "Le fichier du relevé est trop volumineux (50 Mo au plus).",
         "BANK-CAMT-INVALID": "Le relevé CAMT est mal formé.",
         "BANK-CAMT-SCHEMA": "Le relevé CAMT est incomplet : une information obligatoire manque.",
