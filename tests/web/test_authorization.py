@@ -23,7 +23,7 @@ from .conftest import Client, World, table_counts
 PUBLIC, ACCOUNT, MEMBER, WRITER, OWNER = "public", "account", "member", "writer", "owner"
 API_READ, API_WRITE = "api-read", "api-write"
 #: Routes of the other issues' public router (payment page, provider webhooks): public by design.
-PUBLIC_PREFIXES = ("/pay/", "/webhooks/")
+PUBLIC_PREFIXES = ("/pay/", "/webhooks/", "/devis-en-ligne/")
 
 POLICY: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 #: bank, reconciliation, reminders, forecast, accounting, suppliers). Each exposes ``router``.
 OPTIONAL_ROUTERS = (
     "public_payment",
+    "public_quotes",
     "pages_bank",
     "pages_bank_sync",
     "pages_reconcile",
@@ -61,7 +62,7 @@ OPTIONAL_ROUTERS = (
     "pages_suppliers",
 )
 #: Paths whose pages set their own headers (public payment pages, provider webhooks).
-OWN_HEADERS_PREFIXES = ("/pay/", "/webhooks/")
+OWN_HEADERS_PREFIXES = ("/pay/", "/webhooks/", "/devis-en-ligne/")
 MAX_BODY_BYTES = 2 * 1024 * 1024
 #: File uploads allowed beyond the default body limit: statements (50 MB) and supplier e-invoices (20 MB).
 UPLOAD_LIMITS = {"/banque/releves": 50 * 1024 * 1024, "/fournisseurs/factures": 21 * 1024 * 1024}

@@ -31,6 +31,7 @@ from encaisse.domain.parties import Party
 from encaisse.services import quotes
 from encaisse.services.clock import today
 from encaisse.services.document_input import invoice_from_data
+from encaisse.services.quote_links import quote_token
 
 router = APIRouter(dependencies=CSRF, include_in_schema=False)
 VALIDITY_DAYS = 30
@@ -204,6 +205,12 @@ def _detail(
         section="quotes",
         title=f"Devis {quote.number}",
         q=quote,
+        online_url=(
+            f"{ctx.state.settings.base_url}/devis-en-ligne/"
+            + quote_token(ctx.company_id, quote_id, ctx.state.secret_key)
+            if quote.status is QuoteStatus.SENT
+            else ""
+        ),
         totals=compute_totals(quote),
         invoices=invoices,
         errors=_flat(errors or {}),

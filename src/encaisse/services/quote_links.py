@@ -1,0 +1,136 @@
+"""Online acceptance of a quote (SCENARIOS §2: « The customer accepts it online »).
+
+A sent quote has a public link, ``/devis-en-ligne/{token}``: the token is the company and quote
+ids signed with the secret key (HMAC-SHA256, own salt), so it cannot be guessed or altered, and
+only the spelling that was signed is accepted. The customer reads the quote, downloads its PDF and
+accepts it — typing their name and ticking « Bon pour accord » (QUO-B2B: the acceptance is dated
+and attributed in the audit trail) — or declines it. Only a *sent* quote whose validity date has
+not passed can be answered; any other state shows what happened instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import replace
+from datetime import date
+from typing import NamedTuple
+
+from itsdangerous import BadSignature, Signer
+
+from encaisse.domain import lifecycle
+from encaisse.domain.documents import Quote, QuoteStatus
+from encaisse.domain.errors import EncaisseError, Problem, ValidationError
+from encaisse.domain.parties import Company
+from encaisse.services import audit
+from encaisse.services.ports import UnitOfWork
+
+__all__ = ["QuoteLinkError", "accept_online", "open_quote", "quote_token", "refuse_online"]
+
+SALT = "encaisse.quote-acceptance"
+MAX_SIGNATORY = 120
+
+
+class QuoteLinkError(EncaisseError):
+    """``QUOTE-LINK-CLOSED``: the quote can no longer be answered online (answered, expired, …)."""
+
+    code = "QUOTE-LINK-CLOSED"
+
+
+class OpenQuote(NamedTuple):
+    company: Company
+    quote: Quote
+    answerable: bool  # sent and still valid on the day asked
+
+
+def _signer(secret: str) -> Signer:
+    if not secret:
+        raise EncaisseError(
+            "no secret key to sign quote links (ENCAISSE_SECRET_KEY)", code="QUOTE-LINK-SECRET"
+        )
+    return Signer(secret, salt=SALT, digest_method=hashlib.sha256)
+
+
+def quote_token(company_id: int, quote_id: int, secret: str) -> str:
+    """The public token of a quote (the same every time: the link can be sent again)."""
+    return _signer(secret).sign(f"{company_id}.{quote_id}".encode()).decode("ascii")
+
+
+def _ids(token: str, secret: str) -> tuple[int, int] | None:
+    signer = _signer(secret)
+    try:
+        raw = token.encode("ascii")
+        value = signer.unsign(raw)
+    except (BadSignature, UnicodeError):
+        return None
+    if not hmac.compare_digest(signer.sign(value), raw):  # one spelling per link (see payment_links)
+        return None
+    company, _, quote = value.decode("ascii").partition(".")
+    if not (company.isdigit() and quote.isdigit()):
+        return None
+    return int(company), int(quote)
+
+
+def open_quote(uow: UnitOfWork, token: str, secret: str, today: date) -> OpenQuote | None:
+    """The quote behind ``token`` (None for any token that does not lead to a sent-out quote)."""
+    ids = _ids(token, secret)
+    if ids is None:
+        return None
+    company_id, quote_id = ids
+    with uow() as repo:
+        try:
+            quote = repo.get_quote(company_id, quote_id)
+            company = repo.get_company(company_id)
+        except EncaisseError:
+            return None
+    if quote.status is QuoteStatus.DRAFT:  # never sent: the link does not exist yet
+        return None
+    answerable = quote.status is QuoteStatus.SENT and today <= quote.validity_date
+    return OpenQuote(company, quote, answerable)
+
+
+def _answer(
+    uow: UnitOfWork, token: str, secret: str, today: date, action: str, payload: dict[str, str]
+) -> Quote:
+    found = open_quote(uow, token, secret, today)
+    if found is None:
+        raise QuoteLinkError("unknown quote link", code="QUOTE-LINK-UNKNOWN")
+    if not found.answerable:
+        raise QuoteLinkError(f"quote {found.quote.number} can no longer be answered online")
+    quote = found.quote
+    with uow() as repo:
+        current = repo.get_quote(quote.company_id, quote.id or 0)
+        if current.status is not QuoteStatus.SENT:  # answered meanwhile (another tab, the owner)
+            raise QuoteLinkError(f"quote {quote.number} was answered meanwhile")
+        status = lifecycle.next_quote_status(current.status, action)
+        updated = replace(current, status=status, accepted_on=today if action == "accept" else None)
+        repo.update_quote(updated)
+        audit.record(
+            repo,
+            quote.company_id,
+            f"quote.{action}",
+            "quote",
+            quote.id or 0,
+            {"number": quote.number, "online": "yes", **payload},
+            actor="client (lien en ligne)",
+        )
+    return updated
+
+
+def accept_online(
+    uow: UnitOfWork, token: str, secret: str, signatory: str, agreed: bool, today: date
+) -> Quote:
+    """« Bon pour accord »: the customer's name and agreement are required; the acceptance is audited."""
+    name = " ".join(signatory.split())
+    problems = []
+    if not name or len(name) > MAX_SIGNATORY:
+        problems.append(Problem("QUOTE-SIGNATORY", "name of the signatory required", field="signatory"))
+    if not agreed:
+        problems.append(Problem("QUOTE-AGREEMENT", "tick « Bon pour accord »", field="agreed"))
+    if problems:
+        raise ValidationError("the acceptance is incomplete", code=problems[0].code, problems=problems)
+    return _answer(uow, token, secret, today, "accept", {"signatory": name, "date": today.isoformat()})
+
+
+def refuse_online(uow: UnitOfWork, token: str, secret: str, today: date) -> Quote:
+    return _answer(uow, token, secret, today, "refuse", {"date": today.isoformat()})

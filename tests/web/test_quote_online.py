@@ -1,0 +1,129 @@
+"""SCENARIOS §2: « The customer accepts it online » — the public page of a sent quote.
+
+The owner sends the quote; its page shows the link to give the customer. The customer, not
+signed in, reads the quote, downloads the PDF, and accepts it with their name and « Bon pour
+accord » (audited), or declines it. Tampered and unsent links get the neutral 404; an answered
+or expired quote says so and offers nothing more.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from encaisse.domain.documents import Line, Quote, QuoteStatus
+from encaisse.services import quotes
+from encaisse.services.quote_links import QuoteLinkError, accept_online, quote_token
+
+from .conftest import Client, World
+
+SECRET = "k" * 48  # the web world's secret key
+
+
+def sent_quote(world: World, *, validity: date | None = None) -> tuple[int, str]:
+    today = date.today()
+    made = quotes.create_quote(
+        world.uow,
+        Quote(
+            world.a.company_id,
+            _customer(world),
+            today if validity is None else validity - timedelta(days=30),
+            validity or today + timedelta(days=30),
+            (Line("Rénovation du tableau électrique", Decimal(1), Decimal("1450.00")),),
+        ),
+    )
+    quotes.send_quote(world.uow, world.a.company_id, made.id or 0)
+    return made.id or 0, quote_token(world.a.company_id, made.id or 0, SECRET)
+
+
+def _customer(world: World) -> Any:
+    with world.uow.read() as repo:
+        return repo.get_quote(world.a.company_id, world.a.quote_id).customer
+
+
+def status_of(world: World, quote_id: int) -> QuoteStatus:
+    with world.uow.read() as repo:
+        return repo.get_quote(world.a.company_id, quote_id).status
+
+
+def test_the_owner_gives_the_link_and_the_customer_accepts_online(fresh_world: World) -> None:
+    quote_id, token = sent_quote(fresh_world)
+    owner = Client(fresh_world.app).login(fresh_world.a.owner_email)
+    page = owner.get(f"/devis/{quote_id}")
+    (link,) = re.findall(r'value="(http://testserver/devis-en-ligne/[^"]+)"', page.text)
+    assert link.endswith(token)
+
+    customer = Client(fresh_world.app)  # not signed in
+    public = customer.http.get(f"/devis-en-ligne/{token}")
+    assert public.status_code == 200
+    text = html.unescape(public.text)
+    assert "Rénovation du tableau électrique" in text
+    assert re.search(r"1\s740,00\s€", text)  # 1 450 € HT + 20 % VAT
+    assert public.headers["Referrer-Policy"] == "no-referrer"
+    pdf = customer.http.get(f"/devis-en-ligne/{token}/pdf")
+    assert (pdf.status_code, pdf.content[:5]) == (200, b"%PDF-")
+
+    incomplete = customer.http.post(f"/devis-en-ligne/{token}/accepter", data={"signatory": "Marie Curie"})
+    assert incomplete.status_code == 422
+    assert "Cochez « Bon pour accord »" in html.unescape(incomplete.text)
+    assert status_of(fresh_world, quote_id) is QuoteStatus.SENT  # nothing changed
+
+    done = customer.http.post(
+        f"/devis-en-ligne/{token}/accepter", data={"signatory": "Marie Curie, gérante", "agreed": "oui"}
+    )
+    assert done.status_code == 303
+    assert status_of(fresh_world, quote_id) is QuoteStatus.ACCEPTED
+    after = html.unescape(customer.http.get(f"/devis-en-ligne/{token}").text)
+    assert "Ce devis a été accepté le" in after
+    assert 'id="accept"' not in after
+    with fresh_world.uow.read() as repo:
+        (event,) = [e for e in repo.audit_entries(fresh_world.a.company_id) if e.action == "quote.accept"]
+    assert event.payload["signatory"] == "Marie Curie, gérante"
+    assert event.payload["online"] == "yes"
+    again = customer.http.post(f"/devis-en-ligne/{token}/refuser")  # too late: nothing changes
+    assert again.status_code == 303
+    assert status_of(fresh_world, quote_id) is QuoteStatus.ACCEPTED
+
+
+def test_declining_and_expired_quotes(fresh_world: World) -> None:
+    quote_id, token = sent_quote(fresh_world)
+    customer = Client(fresh_world.app)
+    assert customer.http.post(f"/devis-en-ligne/{token}/refuser").status_code == 303
+    assert status_of(fresh_world, quote_id) is QuoteStatus.REFUSED
+    assert "Ce devis a été décliné." in html.unescape(customer.http.get(f"/devis-en-ligne/{token}").text)
+
+    lapsed_id, lapsed = sent_quote(fresh_world, validity=date.today() - timedelta(days=1))
+    page = html.unescape(customer.http.get(f"/devis-en-ligne/{lapsed}").text)
+    assert "n'est plus valable" in page
+    assert 'id="accept"' not in page
+    customer.http.post(f"/devis-en-ligne/{lapsed}/accepter", data={"signatory": "X", "agreed": "oui"})
+    assert status_of(fresh_world, lapsed_id) is QuoteStatus.SENT
+    with pytest.raises(QuoteLinkError):
+        accept_online(fresh_world.uow, lapsed, SECRET, "X", True, date.today())
+
+
+def test_bad_links_get_the_same_neutral_404(fresh_world: World) -> None:
+    quote_id, token = sent_quote(fresh_world)
+    value, signature = token.split(".", 2)[:2], token.rsplit(".", 1)[1]
+    draft_token = quote_token(fresh_world.a.company_id, fresh_world.a.quote_id, SECRET)  # never sent
+    other_company = quote_token(fresh_world.b.company_id, quote_id, SECRET)
+    forged = quote_token(fresh_world.a.company_id, quote_id, "another-secret")
+    tampered = f"{fresh_world.a.company_id}.{quote_id + 1}.{signature}"
+    bodies = set()
+    for bad in (draft_token, other_company, forged, tampered, "garbage", token + "x"):
+        for path in (f"/devis-en-ligne/{bad}", f"/devis-en-ligne/{bad}/pdf"):
+            answer = Client(fresh_world.app).http.get(path)
+            assert answer.status_code == 404, (bad, path)
+            bodies.add(answer.text)
+        post = Client(fresh_world.app).http.post(
+            f"/devis-en-ligne/{bad}/accepter", data={"signatory": "X", "agreed": "oui"}
+        )
+        assert post.status_code == 404
+    assert len(bodies) == 1
+    assert value
+    assert status_of(fresh_world, quote_id) is QuoteStatus.SENT
