@@ -10,6 +10,7 @@ without storing anything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -97,14 +98,23 @@ def test_a_new_booking_arrives_at_the_next_sync(store: Any) -> None:
     assert (res.new, res.duplicates) == (1, 20)
 
 
-def test_the_same_transactions_from_a_statement_file_are_not_stored_twice(store: Any) -> None:
+def test_what_statement_files_cover_is_not_taken_again_from_the_feed(store: Any) -> None:
+    """The bank's file names its lines differently (its own references, its own texts): the sync
+    starts after the last day the account's files cover."""
     uow, cid = store
     bank = SandboxBank.demo(IBAN, TODAY)
     statement = feed_for(bank).statement("demo-account", date_from=date(2026, 1, 1), date_to=TODAY)
-    sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
-    file = camt053.export([statement])
-    res = import_statement(uow, cid, file, filename="releve.xml")
-    assert (res.new, res.duplicates) == (0, 20)
+    until = date(2026, 11, 20)
+    as_the_bank_writes_it = tuple(
+        replace(t, bank_ref=f"AcctSvcrRef-{k}", remittance=t.remittance.lower())
+        for k, t in enumerate(statement.transactions)
+        if t.booking_date <= until
+    )
+    file = camt053.export([replace(statement, transactions=as_the_bank_writes_it, closing_balance=None)])
+    assert import_statement(uow, cid, file, filename="releve.xml").new == len(as_the_bank_writes_it) == 16
+    res = sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    assert (res.new, res.duplicates) == (4, 0)  # the days after the file only
+    assert len(stored(uow, cid)) == 20
 
 
 def test_an_expired_token_is_renewed_once(store: Any) -> None:
@@ -124,7 +134,7 @@ def test_an_expired_token_is_renewed_once(store: Any) -> None:
         ("rate-limit", "BANK-FEED-RATE-LIMIT"),
         ("5xx", "BANK-FEED-UNAVAILABLE"),
         ("wrong secret", "BANK-FEED-AUTH"),
-        ("unknown account", "BANK-FEED-CONSENT"),
+        ("unknown account", "BANK-FEED-UNAVAILABLE"),
     ],
 )
 def test_api_failures_have_stable_codes_and_store_nothing(store: Any, fail: str, code: str) -> None:
@@ -141,6 +151,68 @@ def test_api_failures_have_stable_codes_and_store_nothing(store: Any, fail: str,
         sync_account(uow, cid, feed, account, TODAY)
     assert caught.value.code == code
     assert stored(uow, cid) == []
+
+
+def test_an_expired_consent_is_not_taken_for_expired_secrets() -> None:
+    """GoCardless answers a lapsed end-user agreement with 401 AccessExpiredError: no token renewal."""
+    bank = SandboxBank.demo(IBAN, TODAY)
+    bank.fail = "consent"
+    with pytest.raises(BankFeedError) as caught:
+        feed_for(bank).statement("demo-account", date_from=TODAY, date_to=TODAY)
+    assert caught.value.code == "BANK-FEED-CONSENT"
+    assert bank.calls.count("POST token/new/") == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("remittanceInformationUnstructuredArray", 5),
+        ("transactionAmount", {"amount": "1e400000000", "currency": "EUR"}),
+        ("transactionAmount", {"amount": "NaN", "currency": "EUR"}),
+        ("transactionAmount", "12.00"),
+        ("bookingDate", "2026-11-31"),
+    ],
+)
+def test_unreadable_fields_are_refused_with_a_code(store: Any, field: str, value: object) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    bank.accounts["demo-account"].booked[5][field] = value
+    with pytest.raises(BankFeedError) as caught:
+        sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
+    assert caught.value.code == "BANK-FEED-DATA"
+    assert stored(uow, cid) == []
+
+
+def test_only_a_booked_balance_is_the_account_position() -> None:
+    bank = SandboxBank.demo(IBAN, TODAY)
+    feed = feed_for(bank)
+    original = bank.handle
+
+    def available_only(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/balances/"):
+            amount = {"amount": "15000.00", "currency": "EUR"}
+            return httpx.Response(
+                200,
+                json={
+                    "balances": [
+                        {
+                            "balanceAmount": amount,
+                            "balanceType": "interimAvailable",
+                            "creditLimitIncluded": True,
+                        },
+                        {
+                            "balanceAmount": amount,
+                            "balanceType": "closingBooked",
+                            "creditLimitIncluded": True,
+                        },
+                    ]
+                },
+            )
+        return original(request)
+
+    feed = GoCardlessFeed("a", "b", client=httpx.Client(transport=httpx.MockTransport(available_only)))
+    statement = feed.statement("demo-account", date_from=TODAY, date_to=TODAY)
+    assert (statement.closing_balance, statement.closing_date) == (None, None)
 
 
 def test_network_failure_and_unreadable_answers(store: Any) -> None:
@@ -251,6 +323,25 @@ def test_consent_then_connections_sync_and_an_expired_consent_is_marked(store: A
     assert outcome.error is None
     assert outcome.result is not None
     assert (outcome.result.new, outcome.connection.iban, outcome.connection.last_new) == (20, IBAN, 20)
+
+    bank.fail = "5xx"  # temporary: the connection stays active
+    (outcome,) = sync_connections(uow, cid, feed, TODAY, NOW)
+    assert (outcome.connection.status, outcome.connection.last_error_code) == (
+        "active",
+        "BANK-FEED-UNAVAILABLE",
+    )
+
+    class Broken:  # an unexpected failure (e.g. a sync running at the same time) is recorded, not raised
+        name = "gocardless"
+
+        def statement(self, account_ref: str, *, date_from: date, date_to: date) -> Statement:
+            raise RuntimeError("UNIQUE constraint failed: bank_transaction.dedupe_key")
+
+    (outcome,) = sync_connections(uow, cid, Broken(), TODAY, NOW)
+    assert (outcome.connection.status, outcome.connection.last_error_code) == (
+        "active",
+        "BANK-FEED-UNAVAILABLE",
+    )
 
     bank.fail = "consent"
     (outcome,) = sync_connections(uow, cid, feed, TODAY, NOW)

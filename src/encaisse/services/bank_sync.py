@@ -41,6 +41,8 @@ __all__ = [
 
 #: How far back a sync reads: aggregators give at least 90 days of history under PSD2.
 DEFAULT_DAYS = 90
+#: The statement-file format of a sync ("psd2-gocardless"): what tells synced lines from files.
+SYNC_FORMAT_PREFIX = "psd2-"
 
 
 class BankFeedError(EncaisseError):
@@ -88,6 +90,15 @@ def sync_account(
             f"{feed.name} gave account {account_ref!r} the IBAN {statement.account_iban!r}, which is not valid",
             code="BANK-FEED-DATA",
         )
+    # A file and an aggregator name the same movement differently (the bank's AcctSvcrRef/FITID is
+    # not the aggregator's transactionId, texts differ): what the account's statement files already
+    # cover, up to their last booking day, is not taken again from the feed.
+    with uow() as repo:
+        covered = _store(repo).last_file_booking_date(company_id, iban)
+    if covered is not None:
+        statement = replace(
+            statement, transactions=tuple(t for t in statement.transactions if t.booking_date > covered)
+        )
     # What identifies this read in the statement-file log: the feed, the account and the transactions.
     digest = hashlib.sha256(
         "\n".join(
@@ -98,7 +109,7 @@ def sync_account(
     return store_statements(
         uow,
         company_id,
-        f"psd2-{feed.name}",
+        f"{SYNC_FORMAT_PREFIX}{feed.name}",
         [(iban, statement)],
         sha256=digest,
         filename=f"{feed.name}:{account_ref}"[:300],
@@ -136,6 +147,7 @@ class ConnectionStore(Protocol):
     def add_bank_connection(self, connection: BankConnection) -> BankConnection: ...
     def update_bank_connection(self, connection: BankConnection) -> None: ...
     def list_bank_connections(self, company_id: int) -> list[BankConnection]: ...
+    def last_file_booking_date(self, company_id: int, iban: str) -> date | None: ...
 
 
 class Consent(NamedTuple):
@@ -246,6 +258,11 @@ def sync_connection(
         result = sync_account(uow, company_id, feed, connection.account_ref, today, days=days, actor=actor)
     except EncaisseError as exc:
         error = exc
+    except Exception as exc:
+        error = BankFeedError(
+            f"the sync failed ({type(exc).__name__}): nothing was stored; it will be tried again",
+            code="BANK-FEED-UNAVAILABLE",
+        )
     recorded = replace(
         connection,
         last_sync_at=now,

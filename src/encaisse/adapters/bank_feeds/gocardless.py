@@ -15,7 +15,7 @@ never logged; an expired token is renewed once.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -28,8 +28,11 @@ __all__ = ["API_BASE", "GoCardlessFeed", "transaction_from"]
 
 API_BASE = "https://bankaccountdata.gocardless.com"
 _NOT_PROVIDED = {"", "NOTPROVIDED", "NONREF"}
-#: Balance types in order of preference for the closing position (booked first).
-_BALANCE_TYPES = ("closingBooked", "interimBooked", "expected", "interimAvailable")
+#: Booked balance types, in order of preference, for the account's position (an "available" or
+#: "expected" figure may include pending items or a credit line: not a bank balance).
+_BALANCE_TYPES = ("closingBooked", "interimBooked")
+_CONSENT_ERRORS = {"AccessExpiredError", "AccountInactiveError"}
+_MAX_AMOUNT = Decimal("1e13")
 
 
 class GoCardlessFeed:
@@ -130,7 +133,7 @@ class GoCardlessFeed:
             if not self._token:
                 self._token = self._new_token()
             response = self._send(method, path, params=params, json=json, token=self._token)
-            if response.status_code == 401 and attempt == 1:
+            if response.status_code == 401 and attempt == 1 and _error_type(response) not in _CONSENT_ERRORS:
                 self._token = ""  # the access token expired (24 h): renew it once
                 continue
             return _json(response)
@@ -165,15 +168,34 @@ class GoCardlessFeed:
             ) from exc
 
 
+def _error_type(response: httpx.Response) -> str:
+    """The ``type`` of an API error body (``AccessExpiredError``…), "" when there is none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("type") or "") if isinstance(body, dict) else ""
+
+
 def _json(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a 2xx answer; the API's errors as :class:`BankFeedError` with a stable code."""
+    """The JSON object of a 2xx answer; the API's errors as :class:`BankFeedError` with a stable code.
+
+    Account endpoints answer an expired or revoked consent (end-user agreement) with 401
+    ``AccessExpiredError`` or ``AccountInactiveError``: that is the owner's consent, not our secrets.
+    409 (the account is still being processed after linking) and 404 are temporary for us: the
+    connection is kept and read again later.
+    """
     status = response.status_code
-    if status in {401, 403}:
-        raise BankFeedError("GoCardless refused the credentials", code="BANK-FEED-AUTH")
-    if status == 409 or (status == 400 and b"expired" in response.content.lower()):
+    if _error_type(response) in _CONSENT_ERRORS:
         raise BankFeedError(
             "the account owner's consent has expired or was revoked: connect the account again",
             code="BANK-FEED-CONSENT",
+        )
+    if status in {401, 403}:
+        raise BankFeedError("GoCardless refused the credentials", code="BANK-FEED-AUTH")
+    if status == 409:
+        raise BankFeedError(
+            "GoCardless is still processing this account: try again later", code="BANK-FEED-UNAVAILABLE"
         )
     if status == 429:
         wait = response.headers.get("HTTP_X_RATELIMIT_ACCOUNT_SUCCESS_RESET") or response.headers.get(
@@ -184,7 +206,10 @@ def _json(response: httpx.Response) -> dict[str, Any]:
             code="BANK-FEED-RATE-LIMIT",
         )
     if status == 404:
-        raise BankFeedError("GoCardless does not know this account id", code="BANK-FEED-CONSENT")
+        raise BankFeedError(
+            "GoCardless does not know this account id (or ENCAISSE_GOCARDLESS_API_BASE is wrong)",
+            code="BANK-FEED-UNAVAILABLE",
+        )
     if status >= 400:
         raise BankFeedError(f"GoCardless answered HTTP {status}", code="BANK-FEED-UNAVAILABLE")
     try:
@@ -206,14 +231,16 @@ def _dict(answer: dict[str, Any], key: str) -> dict[str, Any]:
 def _amount(value: object, where: str) -> Decimal:
     if not isinstance(value, dict):
         raise BankFeedError(f"{where}: no amount", code="BANK-FEED-DATA")
+    text = str(value.get("amount"))[:40]
     try:
-        amount = Decimal(str(value.get("amount")))
-    except InvalidOperation as exc:
+        amount = Decimal(text)
+        ok = amount.is_finite() and abs(amount) < _MAX_AMOUNT and amount == round_money(amount)
+    except ArithmeticError as exc:  # InvalidOperation and the quantize of a huge exponent
+        raise BankFeedError(f"{where}: amount {text!r} is not a number", code="BANK-FEED-DATA") from exc
+    if not ok:
         raise BankFeedError(
-            f"{where}: amount {value.get('amount')!r} is not a number", code="BANK-FEED-DATA"
-        ) from exc
-    if not amount.is_finite() or amount != round_money(amount):
-        raise BankFeedError(f"{where}: amount {amount} has more than 2 decimals", code="BANK-FEED-DATA")
+            f"{where}: amount {text} has more than 2 decimals or is too large", code="BANK-FEED-DATA"
+        )
     return round_money(amount)
 
 
@@ -244,8 +271,11 @@ def transaction_from(item: object, currency: str) -> BankTransaction:
         raise BankFeedError(f"{where}: no booking date", code="BANK-FEED-DATA")
     side = "debtor" if amount > 0 else "creditor"
     account = item.get(f"{side}Account")
+    lines = item.get("remittanceInformationUnstructuredArray") or []
+    if not isinstance(lines, list):
+        raise BankFeedError(f"{where}: remittance lines are not a list", code="BANK-FEED-DATA")
     unstructured = _text(item, "remittanceInformationUnstructured") or " ".join(
-        " ".join(str(x).split()) for x in item.get("remittanceInformationUnstructuredArray") or []
+        " ".join(str(x).split()) for x in lines if isinstance(x, str | int)
     )
     end_to_end = _text(item, "endToEndId")
     tx_currency = item["transactionAmount"].get("currency") or currency
@@ -269,7 +299,7 @@ def _closing(balances: list[Any], currency: str) -> tuple[Decimal | None, date |
     by_type = {b.get("balanceType"): b for b in balances if isinstance(b, dict)}
     for kind in _BALANCE_TYPES:
         balance = by_type.get(kind)
-        if balance is not None:
+        if balance is not None and not balance.get("creditLimitIncluded"):
             amount = balance.get("balanceAmount")
             if isinstance(amount, dict) and (amount.get("currency") or currency) != currency:
                 continue

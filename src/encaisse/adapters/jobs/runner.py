@@ -112,6 +112,8 @@ def job_bank_sync(uow: SqlUnitOfWork, settings: Settings, today: date, now: date
             stored += new
         except EncaisseError as exc:
             log.warning("bank sync of company %s failed: %s", company.id, exc.code)
+        except Exception:  # one company's failure does not stop the others'
+            log.exception("bank sync of company %s failed", company.id)
     return stored
 
 
@@ -137,8 +139,11 @@ class Scheduler:
         done: list[str] = []
         if force or self.dunning_due(now):
             day = self.today()
-            synced = job_bank_sync(self.uow, self.settings, day, now)  # first: payments before reminders
-            log.info("bank sync of %s: %d new transaction(s)", day.isoformat(), synced)
+            try:  # first: payments before reminders; a failure never stops the dunning run or the mail
+                synced = job_bank_sync(self.uow, self.settings, day, now)
+                log.info("bank sync of %s: %d new transaction(s)", day.isoformat(), synced)
+            except Exception:
+                log.exception("bank sync of %s failed", day.isoformat())
             done.append("bank sync")
             results = job_daily_reminders(self.uow, self.settings, day)
             self.last_dunning = day

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from encaisse.adapters.store import tables as t
 from encaisse.adapters.store.collections_repository import _utc as utc
-from encaisse.services.bank_sync import BankConnection
+from encaisse.services.bank_sync import SYNC_FORMAT_PREFIX, BankConnection
 
 _FIELDS = (
     "provider",
@@ -53,6 +54,25 @@ class BankConnectionRepositoryMixin:
             .order_by(t.bank_connection.c.id)
         ).mappings()
         return [_from_row(r) for r in rows]
+
+    def last_file_booking_date(self, company_id: int, iban: str) -> date | None:
+        """The last booking date of the account's transactions imported from statement files."""
+        tx, files, accounts = t.bank_transaction.c, t.statement_file.c, t.bank_account.c
+        value = self.conn.execute(
+            sa.select(sa.func.max(tx.booking_date))
+            .select_from(
+                t.bank_transaction.join(t.statement_file, tx.statement_file_id == files.id).join(
+                    t.bank_account, tx.account_id == accounts.id
+                )
+            )
+            .where(
+                tx.company_id == company_id,
+                accounts.company_id == company_id,
+                accounts.iban == iban,
+                sa.not_(files.format.startswith(SYNC_FORMAT_PREFIX)),
+            )
+        ).scalar_one_or_none()
+        return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
 
 
 def _as_dict(connection: BankConnection) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -93,9 +94,9 @@ async def connect(request: Request, ctx: Ctx = Depends(writer)) -> Response:
     form = await request.form()
     institution = text(form, "institution_id")
     redirect = f"{ctx.state.settings.base_url}/banque/connexions/retour"
-    try:
-        _connection, link = start_connection(
-            ctx.uow, ctx.company_id, _feed(ctx), institution, redirect, datetime.now(UTC)
+    try:  # two HTTP calls to the aggregator: off the event loop
+        _connection, link = await run_in_threadpool(
+            start_connection, ctx.uow, ctx.company_id, _feed(ctx), institution, redirect, datetime.now(UTC)
         )
     except EncaisseError as exc:
         return _refused(request, exc)
