@@ -24,3 +24,53 @@ def test_upgraded_database_matches_the_table_definitions(db_url: str) -> None:
         engine.dispose()
     assert differences == []
     assert "bank_connection" in metadata.tables
+
+
+def test_0004_flags_issued_final_invoices_whose_discount_took_the_deposit_too(db_url: str) -> None:
+    """Issued before the DEP-FINAL fix: the invoice keeps the totals it was issued with."""
+    from datetime import date
+    from decimal import Decimal
+
+    from alembic import command
+
+    from encaisse.adapters.store.db import alembic_config
+    from encaisse.adapters.store.sql_repository import SqlUnitOfWork
+    from encaisse.domain.documents import Line, Quote, compute_totals
+    from encaisse.services import invoicing, quotes
+    from tests_support import new_company, new_customer
+
+    engine = make_engine(db_url)
+    uow = SqlUnitOfWork(engine)
+    company = new_company(uow)
+    cid = company.id or 0
+    customer = new_customer(uow, company)
+    quote = quotes.create_quote(
+        uow,
+        Quote(
+            cid,
+            customer,
+            date(2026, 11, 2),
+            date(2026, 12, 31),
+            (Line("Cuisine posée", Decimal(1), Decimal(10000)),),
+            document_discount_percent=Decimal(10),
+        ),
+    )
+    quotes.accept_quote(uow, cid, quote.id or 0, date(2026, 11, 3))
+    deposit = quotes.create_deposit_invoice(uow, cid, quote.id or 0, date(2026, 11, 5), Decimal(30))
+    invoicing.issue(uow, cid, deposit.id or 0)
+    final = quotes.convert_to_invoice(uow, cid, quote.id or 0, date(2026, 12, 4))
+    issued = invoicing.issue(uow, cid, final.id or 0)
+    assert issued.total_incl_tax == Decimal("7560.00")  # 9 000 − 2 700 = 6 300 HT, + 20 %
+    with engine.begin() as connection:  # back to 0003, then up again: the data step runs on it
+        cfg = alembic_config(db_url)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0003")
+        command.upgrade(cfg, "head")
+    with uow.read() as repo:
+        legacy = repo.get_invoice(cid, issued.id or 0)
+        deposit_after = repo.get_invoice(cid, deposit.id or 0)
+    assert legacy.deposit_deduction_discounted
+    assert legacy.lines == issued.lines  # the migration kept every line (no table copy on SQLite)
+    assert not deposit_after.deposit_deduction_discounted  # no discount, no deduction line
+    assert compute_totals(legacy).total_excl_tax == Decimal("6570.00")  # 0.9 × (10 000 − 2 700)
+    engine.dispose()

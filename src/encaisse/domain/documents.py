@@ -240,6 +240,10 @@ class Invoice:
     disputed: bool = False
     end_of_month_terms: bool = False  # "45 jours fin de mois" expressly stipulated (PAY-TERM-MAX)
     periodic: bool = False  # periodic (summary) invoice of one month's supplies (PAY-TERM-PERIODIC)
+    # Issued before the DEP-FINAL fix of 2026-12-04: its document discount was also taken on the
+    # deposit deduction lines. Kept so that an issued invoice never changes (INV-IMMUTABLE); a
+    # credit note corrects it. Set by migration 0004 only.
+    deposit_deduction_discounted: bool = False
 
     @property
     def nature(self) -> Nature:
@@ -296,10 +300,11 @@ def compute_totals(doc: Invoice | Quote, *, lines: tuple[Line, ...] | None = Non
     bases: dict[tuple[VatCategory, Decimal], Decimal] = defaultdict(lambda: ZERO)
     discounted: dict[tuple[VatCategory, Decimal], Decimal] = defaultdict(lambda: ZERO)
     exemptions: dict[tuple[VatCategory, Decimal], Exemption | None] = {}
+    legacy = isinstance(doc, Invoice) and doc.deposit_deduction_discounted
     for line in doc_lines:
         key = group_key(line)
         bases[key] += line.net_amount
-        if not line.deposit_invoice_number:
+        if legacy or not line.deposit_invoice_number:
             discounted[key] += line.net_amount
         exemptions.setdefault(key, line.exemption)
     groups: list[VatGroup] = []
@@ -389,4 +394,5 @@ def credit_note_for(invoice: Invoice, issue_date: date, lines: tuple[Line, ...] 
         purchase_order=invoice.purchase_order,
         vat_on_debits=invoice.vat_on_debits,
         recovery_indemnity=invoice.recovery_indemnity,
+        deposit_deduction_discounted=invoice.deposit_deduction_discounted,  # mirrors the amounts it corrects
     )

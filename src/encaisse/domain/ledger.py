@@ -353,9 +353,8 @@ def entries_for_invoice(
         by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
         deducted: dict[str, Decimal] = defaultdict(lambda: ZERO)  # deposits: never discounted (DEP-FINAL)
         for ln in glines:
-            (deducted if ln.deposit_invoice_number else by_account)[revenue_account(ln, kind)] += (
-                ln.net_amount
-            )
+            discounted = not ln.deposit_invoice_number or invoice.deposit_deduction_discounted
+            (by_account if discounted else deducted)[revenue_account(ln, kind)] += ln.net_amount
         for account, amount in sorted([*_spread(by_account, g.allowance), *deducted.items()]):
             if amount:
                 posts.append(post(account, -sign * _eur(amount, invoice)))

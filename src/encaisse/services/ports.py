@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from encaisse.domain.bank import BankTransaction
-from encaisse.domain.documents import Invoice, Quote
+from encaisse.domain.documents import Invoice, Quote, QuoteStatus
 from encaisse.domain.parties import Company, Party
 
 
@@ -235,6 +235,7 @@ class Repository(Protocol):
     def delete_payments_of_allocation(self, company_id: int, allocation_id: int) -> None: ...
     def add_quote(self, quote: Quote) -> Quote: ...
     def update_quote(self, quote: Quote) -> Quote: ...
+    def answer_quote(self, quote: Quote, *, expected: QuoteStatus) -> bool: ...
     def get_quote(self, company_id: int, quote_id: int) -> Quote: ...
     def list_quotes(
         self, company_id: int, *, status: str | None = None, limit: int | None = None

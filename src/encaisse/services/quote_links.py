@@ -99,12 +99,10 @@ def _answer(
         raise QuoteLinkError(f"quote {found.quote.number} can no longer be answered online")
     quote = found.quote
     with uow() as repo:
-        current = repo.get_quote(quote.company_id, quote.id or 0)
-        if current.status is not QuoteStatus.SENT:  # answered meanwhile (another tab, the owner)
+        status = lifecycle.next_quote_status(QuoteStatus.SENT, action)
+        updated = replace(quote, status=status, accepted_on=today if action == "accept" else None)
+        if not repo.answer_quote(updated, expected=QuoteStatus.SENT):  # answered meanwhile (another tab…)
             raise QuoteLinkError(f"quote {quote.number} was answered meanwhile")
-        status = lifecycle.next_quote_status(current.status, action)
-        updated = replace(current, status=status, accepted_on=today if action == "accept" else None)
-        repo.update_quote(updated)
         audit.record(
             repo,
             quote.company_id,

@@ -148,9 +148,12 @@ def expire_quotes(uow: UnitOfWork, company_id: int, today: date, *, actor: str =
             for q in repo.list_quotes(company_id, status=QuoteStatus.SENT.value)
             if q.validity_date < today and q.id is not None
         ]
+        expired = []
         for quote in lapsed:
             status = lifecycle.next_quote_status(quote.status, "expire")
-            repo.update_quote(replace(quote, status=status))
+            if not repo.answer_quote(replace(quote, status=status), expected=QuoteStatus.SENT):
+                continue  # answered meanwhile: the answer stands
+            expired.append(quote.number)
             audit.record(
                 repo,
                 company_id,
@@ -160,7 +163,7 @@ def expire_quotes(uow: UnitOfWork, company_id: int, today: date, *, actor: str =
                 {"number": quote.number, "validity_date": quote.validity_date.isoformat()},
                 actor=actor,
             )
-        return [q.number for q in lapsed]
+        return expired
 
 
 def _invoices_of(repo: Repository, quote: Quote) -> list[Invoice]:

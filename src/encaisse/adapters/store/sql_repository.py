@@ -19,7 +19,7 @@ from encaisse.adapters.store.bank_connections import BankConnectionRepositoryMix
 from encaisse.adapters.store.bank_repository import BankRepositoryMixin
 from encaisse.adapters.store.collections_repository import CollectionsRepositoryMixin
 from encaisse.adapters.store.financing_repository import FinancingRepositoryMixin
-from encaisse.domain.documents import Invoice, Line, Quote, compute_totals
+from encaisse.domain.documents import Invoice, Line, Quote, QuoteStatus, compute_totals
 from encaisse.domain.errors import NotFoundError
 from encaisse.domain.parties import Company, Party
 from encaisse.services.ports import (
@@ -701,6 +701,21 @@ class SqlRepository(
         self.conn.execute(t.invoice_line.delete().where(t.invoice_line.c.quote_id == quote.id))
         self._insert_lines(quote.company_id, quote.lines, quote_id=quote.id)
         return quote
+
+    def answer_quote(self, quote: Quote, *, expected: QuoteStatus) -> bool:
+        """Set the quote's status (and acceptance date) only if it is still ``expected``: an answer
+        given meanwhile in another transaction is never overwritten. True when it was set."""
+        assert quote.id is not None
+        done = self.conn.execute(
+            t.quote.update()
+            .where(
+                t.quote.c.id == quote.id,
+                t.quote.c.company_id == quote.company_id,
+                t.quote.c.status == expected.value,
+            )
+            .values(status=quote.status.value, accepted_on=quote.accepted_on)
+        )
+        return done.rowcount == 1
 
     def _quotes(self, q: Any) -> list[Quote]:
         rows = self.conn.execute(q).all()

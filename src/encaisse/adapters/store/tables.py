@@ -187,6 +187,8 @@ invoice = sa.Table(
     sa.Column("eur_rate", Quantity(), nullable=False),
     sa.Column("document_discount_percent", Quantity(), nullable=False),
     sa.Column("discount_reason", sa.String(200), nullable=False, server_default="Remise"),
+    # Invoice.deposit_deduction_discounted (migration 0004)
+    sa.Column("deposit_deduction_discounted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("purchase_order", sa.String(100), nullable=False, server_default=""),
     sa.Column("delivery_address", sa.JSON, nullable=True),
     sa.Column("corrects_id", sa.Integer, sa.ForeignKey("invoice.id"), nullable=True),
