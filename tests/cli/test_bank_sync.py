@@ -98,22 +98,49 @@ def test_a_new_booking_arrives_at_the_next_sync(store: Any) -> None:
     assert (res.new, res.duplicates) == (1, 20)
 
 
-def test_what_statement_files_cover_is_not_taken_again_from_the_feed(store: Any) -> None:
-    """The bank's file names its lines differently (its own references, its own texts): the sync
-    starts after the last day the account's files cover."""
+def as_the_bank_writes_it(statement: Statement, until: date) -> Statement:
+    """The bank's own file of the same movements: its references, its texts."""
+    return replace(
+        statement,
+        transactions=tuple(
+            replace(t, bank_ref=f"AcctSvcrRef-{k}", remittance=t.remittance.lower())
+            for k, t in enumerate(statement.transactions)
+            if t.booking_date <= until
+        ),
+        closing_balance=None,
+    )
+
+
+def test_a_sync_after_a_statement_file_adds_only_what_the_file_lacks(store: Any) -> None:
+    """File exported on 20/11 at noon: a transfer booked that afternoon is in the feed only."""
     uow, cid = store
     bank = SandboxBank.demo(IBAN, TODAY)
     statement = feed_for(bank).statement("demo-account", date_from=date(2026, 1, 1), date_to=TODAY)
-    until = date(2026, 11, 20)
-    as_the_bank_writes_it = tuple(
-        replace(t, bank_ref=f"AcctSvcrRef-{k}", remittance=t.remittance.lower())
-        for k, t in enumerate(statement.transactions)
-        if t.booking_date <= until
-    )
-    file = camt053.export([replace(statement, transactions=as_the_bank_writes_it, closing_balance=None)])
-    assert import_statement(uow, cid, file, filename="releve.xml").new == len(as_the_bank_writes_it) == 16
+    file = camt053.export([as_the_bank_writes_it(statement, date(2026, 11, 20))])
+    assert import_statement(uow, cid, file, filename="releve.xml").new == 16
+    afternoon = {
+        "transactionId": "SBX-AFTERNOON",
+        "bookingDate": "2026-11-20",
+        "transactionAmount": {"amount": "1234.56", "currency": "EUR"},
+        "debtorName": "BOULANGERIE DUPONT",
+    }
+    twin = {**bank.accounts["demo-account"].booked[15], "transactionId": "SBX-TWIN"}  # same day, same amount
+    bank.accounts["demo-account"].booked += [afternoon, twin]
     res = sync_account(uow, cid, feed_for(bank), "demo-account", TODAY)
-    assert (res.new, res.duplicates) == (4, 0)  # the days after the file only
+    assert (res.new, res.duplicates) == (4 + 2, 16)  # the 4 later days, the afternoon transfer, the twin
+    refs = {t.bank_ref for t in stored(uow, cid)}
+    assert {"SBX-AFTERNOON", "SBX-TWIN"} <= refs
+    assert len(refs) == 22
+
+
+def test_a_statement_file_after_a_sync_adds_nothing_twice(store: Any) -> None:
+    uow, cid = store
+    bank = SandboxBank.demo(IBAN, TODAY)
+    statement = feed_for(bank).statement("demo-account", date_from=date(2026, 1, 1), date_to=TODAY)
+    assert sync_account(uow, cid, feed_for(bank), "demo-account", TODAY).new == 20
+    file = camt053.export([as_the_bank_writes_it(statement, TODAY)])
+    res = import_statement(uow, cid, file, filename="releve.xml")
+    assert (res.new, res.duplicates) == (0, 20)
     assert len(stored(uow, cid)) == 20
 
 
@@ -169,6 +196,7 @@ def test_an_expired_consent_is_not_taken_for_expired_secrets() -> None:
         ("remittanceInformationUnstructuredArray", 5),
         ("transactionAmount", {"amount": "1e400000000", "currency": "EUR"}),
         ("transactionAmount", {"amount": "NaN", "currency": "EUR"}),
+        ("transactionAmount", {"amount": "-" + "0" * 40 + "12.50", "currency": "EUR"}),
         ("transactionAmount", "12.00"),
         ("bookingDate", "2026-11-31"),
     ],

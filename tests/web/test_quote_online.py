@@ -85,6 +85,8 @@ def test_the_owner_gives_the_link_and_the_customer_accepts_online(fresh_world: W
         (event,) = [e for e in repo.audit_entries(fresh_world.a.company_id) if e.action == "quote.accept"]
     assert event.payload["signatory"] == "Marie Curie, gérante"
     assert event.payload["online"] == "yes"
+    assert event.payload["encaisse_session"] == "no"  # not someone of the company, signed in
+    assert event.payload["user_agent"]
     again = customer.http.post(f"/devis-en-ligne/{token}/refuser")  # too late: nothing changes
     assert again.status_code == 303
     assert status_of(fresh_world, quote_id) is QuoteStatus.ACCEPTED
@@ -127,3 +129,35 @@ def test_bad_links_get_the_same_neutral_404(fresh_world: World) -> None:
     assert len(bodies) == 1
     assert value
     assert status_of(fresh_world, quote_id) is QuoteStatus.SENT
+
+
+def test_the_link_is_for_writers_and_a_number_with_a_dash_downloads(fresh_world: World) -> None:
+    import sqlalchemy as sa
+
+    from encaisse.adapters.store import tables as t
+
+    quote_id, token = sent_quote(fresh_world)
+    accountant = Client(fresh_world.app).login(fresh_world.a.accountant_email)
+    assert "/devis-en-ligne/" not in accountant.get(f"/devis/{quote_id}").text  # read-only members
+    with fresh_world.uow() as repo:
+        repo.conn.execute(sa.update(t.quote).where(t.quote.c.id == quote_id).values(number="D2026–007"))
+    pdf = Client(fresh_world.app).http.get(f"/devis-en-ligne/{token}/pdf")
+    assert pdf.status_code == 200
+    assert "filename*=UTF-8''devis-D2026%E2%80%93007.pdf" in pdf.headers["content-disposition"]
+
+
+def test_an_answer_given_meanwhile_is_never_overwritten(fresh_world: World) -> None:
+    quote_id, token = sent_quote(fresh_world)
+    accept_online(fresh_world.uow, token, SECRET, "Marie Curie", True, date.today())
+    with fresh_world.uow() as repo:
+        current = repo.get_quote(fresh_world.a.company_id, quote_id)
+        from dataclasses import replace
+
+        stale = replace(current, status=QuoteStatus.EXPIRED)
+        assert not repo.answer_quote(stale, expected=QuoteStatus.SENT)
+    assert status_of(fresh_world, quote_id) is QuoteStatus.ACCEPTED
+    assert (
+        quotes.expire_quotes(fresh_world.uow, fresh_world.a.company_id, date.today() + timedelta(days=90))
+        == []
+    )
+    assert status_of(fresh_world, quote_id) is QuoteStatus.ACCEPTED

@@ -13,6 +13,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from encaisse.domain.bank import BankTransaction, Statement, balance_problems, dedupe_key
 from encaisse.domain.errors import Problem, Severity, ValidationError
@@ -90,6 +93,38 @@ def import_statement(
     )
 
 
+#: The statement-file format of a bank sync ("psd2-gocardless"), as opposed to a file's format.
+SYNC_FORMAT_PREFIX = "psd2-"
+
+
+def _not_from_the_other_source(
+    repo: Any, company_id: int, account_id: int, fmt: str, rows: list[tuple[BankTransaction, str, str]]
+) -> list[tuple[BankTransaction, str, str]]:
+    """Lines a statement file and a bank sync both give are stored once.
+
+    A file and an aggregator name the same movement differently (the bank's AcctSvcrRef/FITID is
+    not the aggregator's transactionId, texts differ), so their dedupe keys differ. Lines of the
+    other kind of source already stored for the account count per (booking day, amount): as many
+    incoming lines of that day and amount are taken as the same movements and skipped, the rest
+    are new (two equal transfers on one day, one in the file and two in the feed: one is added).
+    """
+    if not rows:
+        return rows
+    from_sync = not fmt.startswith(SYNC_FORMAT_PREFIX)  # a file meets the lines of syncs, and back
+    days = sorted({tx.booking_date for tx, _, _ in rows})
+    stored: Counter[tuple[date, Decimal]] = repo.line_counts_by_day_and_amount(
+        company_id, account_id, days, from_sync=from_sync
+    )
+    kept = []
+    for row in rows:
+        key = (row[0].booking_date, row[0].amount)
+        if stored[key] > 0:
+            stored[key] -= 1
+        else:
+            kept.append(row)
+    return kept
+
+
 def store_statements(
     uow: UnitOfWork,
     company_id: int,
@@ -120,7 +155,9 @@ def store_statements(
                 seen[base] += 1
                 keyed.append((tx, transaction_id_of(tx, key), key))
             existing = repo.existing_dedupe_keys(company_id, account_id, [k for _, _, k in keyed])
-            fresh = [row for row in keyed if row[2] not in existing]
+            fresh = _not_from_the_other_source(
+                repo, company_id, account_id, fmt, [row for row in keyed if row[2] not in existing]
+            )
             new_total += len(fresh)
             dup_total += len(keyed) - len(fresh)
             if fresh:

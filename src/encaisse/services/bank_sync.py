@@ -21,7 +21,7 @@ from encaisse.domain.bank import Statement
 from encaisse.domain.errors import EncaisseError, NotFoundError, Problem, ValidationError
 from encaisse.domain.parties import compact_digits, is_valid_iban
 from encaisse.services import audit
-from encaisse.services.bank_import import BankImportResult, store_statements
+from encaisse.services.bank_import import SYNC_FORMAT_PREFIX, BankImportResult, store_statements
 from encaisse.services.ports import UnitOfWork
 
 __all__ = [
@@ -41,8 +41,6 @@ __all__ = [
 
 #: How far back a sync reads: aggregators give at least 90 days of history under PSD2.
 DEFAULT_DAYS = 90
-#: The statement-file format of a sync ("psd2-gocardless"): what tells synced lines from files.
-SYNC_FORMAT_PREFIX = "psd2-"
 
 
 class BankFeedError(EncaisseError):
@@ -89,15 +87,6 @@ def sync_account(
         raise BankFeedError(
             f"{feed.name} gave account {account_ref!r} the IBAN {statement.account_iban!r}, which is not valid",
             code="BANK-FEED-DATA",
-        )
-    # A file and an aggregator name the same movement differently (the bank's AcctSvcrRef/FITID is
-    # not the aggregator's transactionId, texts differ): what the account's statement files already
-    # cover, up to their last booking day, is not taken again from the feed.
-    with uow() as repo:
-        covered = _store(repo).last_file_booking_date(company_id, iban)
-    if covered is not None:
-        statement = replace(
-            statement, transactions=tuple(t for t in statement.transactions if t.booking_date > covered)
         )
     # What identifies this read in the statement-file log: the feed, the account and the transactions.
     digest = hashlib.sha256(
@@ -147,7 +136,6 @@ class ConnectionStore(Protocol):
     def add_bank_connection(self, connection: BankConnection) -> BankConnection: ...
     def update_bank_connection(self, connection: BankConnection) -> None: ...
     def list_bank_connections(self, company_id: int) -> list[BankConnection]: ...
-    def last_file_booking_date(self, company_id: int, iban: str) -> date | None: ...
 
 
 class Consent(NamedTuple):

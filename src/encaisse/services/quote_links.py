@@ -77,7 +77,8 @@ def open_quote(uow: UnitOfWork, token: str, secret: str, today: date) -> OpenQuo
     if ids is None:
         return None
     company_id, quote_id = ids
-    with uow() as repo:
+    read = getattr(uow, "read", uow)  # a read-only transaction where the store has one (no write lock)
+    with read() as repo:
         try:
             quote = repo.get_quote(company_id, quote_id)
             company = repo.get_company(company_id)
@@ -116,9 +117,17 @@ def _answer(
 
 
 def accept_online(
-    uow: UnitOfWork, token: str, secret: str, signatory: str, agreed: bool, today: date
+    uow: UnitOfWork,
+    token: str,
+    secret: str,
+    signatory: str,
+    agreed: bool,
+    today: date,
+    *,
+    client: dict[str, str] | None = None,
 ) -> Quote:
-    """« Bon pour accord »: the customer's name and agreement are required; the acceptance is audited."""
+    """« Bon pour accord »: the customer's name and agreement are required; the acceptance is audited
+    with ``client`` (what the web layer knows of the request: address, browser, Encaisse session)."""
     name = " ".join(signatory.split())
     problems = []
     if not name or len(name) > MAX_SIGNATORY:
@@ -127,8 +136,11 @@ def accept_online(
         problems.append(Problem("QUOTE-AGREEMENT", "tick « Bon pour accord »", field="agreed"))
     if problems:
         raise ValidationError("the acceptance is incomplete", code=problems[0].code, problems=problems)
-    return _answer(uow, token, secret, today, "accept", {"signatory": name, "date": today.isoformat()})
+    payload = {"signatory": name, "date": today.isoformat(), **(client or {})}
+    return _answer(uow, token, secret, today, "accept", payload)
 
 
-def refuse_online(uow: UnitOfWork, token: str, secret: str, today: date) -> Quote:
-    return _answer(uow, token, secret, today, "refuse", {"date": today.isoformat()})
+def refuse_online(
+    uow: UnitOfWork, token: str, secret: str, today: date, *, client: dict[str, str] | None = None
+) -> Quote:
+    return _answer(uow, token, secret, today, "refuse", {"date": today.isoformat(), **(client or {})})

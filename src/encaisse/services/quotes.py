@@ -26,7 +26,7 @@ from encaisse.domain.documents import (
     deposit_deduction_lines,
     deposit_lines,
 )
-from encaisse.domain.errors import Problem, Severity, ValidationError
+from encaisse.domain.errors import Problem, Severity, TransitionError, ValidationError
 from encaisse.domain.money import HUNDRED, ZERO
 from encaisse.domain.numbering import format_number
 from encaisse.services import audit
@@ -116,7 +116,11 @@ def _transition(
             company = repo.get_company(company_id)
             _raise_if(check_quote(current, company), "QUOTE-NOT-COMPLIANT")
         updated = replace(current, status=status, accepted_on=accepted_on or current.accepted_on)
-        repo.update_quote(updated)
+        if not repo.answer_quote(updated, expected=current.status):  # never over an answer given meanwhile
+            raise TransitionError(
+                f"quote {current.number} changed meanwhile (answered online?): reload it",
+                code="QUOTE-CHANGED",
+            )
         audit.record(
             repo, company_id, f"quote.{action}", "quote", quote_id, {"number": current.number}, actor=actor
         )

@@ -231,7 +231,9 @@ def _dict(answer: dict[str, Any], key: str) -> dict[str, Any]:
 def _amount(value: object, where: str) -> Decimal:
     if not isinstance(value, dict):
         raise BankFeedError(f"{where}: no amount", code="BANK-FEED-DATA")
-    text = str(value.get("amount"))[:40]
+    text = str(value.get("amount"))
+    if len(text) > 40:
+        raise BankFeedError(f"{where}: amount of {len(text)} characters", code="BANK-FEED-DATA")
     try:
         amount = Decimal(text)
         ok = amount.is_finite() and abs(amount) < _MAX_AMOUNT and amount == round_money(amount)

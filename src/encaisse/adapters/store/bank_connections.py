@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +13,8 @@ from sqlalchemy.engine import Connection
 
 from encaisse.adapters.store import tables as t
 from encaisse.adapters.store.collections_repository import _utc as utc
-from encaisse.services.bank_sync import SYNC_FORMAT_PREFIX, BankConnection
+from encaisse.services.bank_import import SYNC_FORMAT_PREFIX
+from encaisse.services.bank_sync import BankConnection
 
 _FIELDS = (
     "provider",
@@ -55,24 +59,25 @@ class BankConnectionRepositoryMixin:
         ).mappings()
         return [_from_row(r) for r in rows]
 
-    def last_file_booking_date(self, company_id: int, iban: str) -> date | None:
-        """The last booking date of the account's transactions imported from statement files."""
-        tx, files, accounts = t.bank_transaction.c, t.statement_file.c, t.bank_account.c
-        value = self.conn.execute(
-            sa.select(sa.func.max(tx.booking_date))
-            .select_from(
-                t.bank_transaction.join(t.statement_file, tx.statement_file_id == files.id).join(
-                    t.bank_account, tx.account_id == accounts.id
-                )
-            )
+    def line_counts_by_day_and_amount(
+        self, company_id: int, account_id: int, days: Sequence[date], *, from_sync: bool
+    ) -> Counter[tuple[date, Decimal]]:
+        """How many stored lines of the account, per (booking day, amount), came from bank syncs
+        (``from_sync``) or from statement files (services/bank_import.py)."""
+        tx, files = t.bank_transaction.c, t.statement_file.c
+        synced = files.format.startswith(SYNC_FORMAT_PREFIX)
+        rows = self.conn.execute(
+            sa.select(tx.booking_date, tx.amount, sa.func.count())
+            .select_from(t.bank_transaction.join(t.statement_file, tx.statement_file_id == files.id))
             .where(
                 tx.company_id == company_id,
-                accounts.company_id == company_id,
-                accounts.iban == iban,
-                sa.not_(files.format.startswith(SYNC_FORMAT_PREFIX)),
+                tx.account_id == account_id,
+                tx.booking_date.in_(list(days)),
+                synced if from_sync else sa.not_(synced),
             )
-        ).scalar_one_or_none()
-        return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
+            .group_by(tx.booking_date, tx.amount)
+        ).all()
+        return Counter({(day, amount): count for day, amount, count in rows})
 
 
 def _as_dict(connection: BankConnection) -> dict[str, Any]:

@@ -205,10 +205,10 @@ def _detail(
         section="quotes",
         title=f"Devis {quote.number}",
         q=quote,
-        online_url=(
+        online_url=(  # the key the public page checks with (as payment links)
             f"{ctx.state.settings.base_url}/devis-en-ligne/"
-            + quote_token(ctx.company_id, quote_id, ctx.state.secret_key)
-            if quote.status is QuoteStatus.SENT
+            + quote_token(ctx.company_id, quote_id, ctx.state.settings.secret_key)
+            if quote.status is QuoteStatus.SENT and ctx.can_write and ctx.state.settings.secret_key
             else ""
         ),
         totals=compute_totals(quote),

@@ -8,11 +8,16 @@ to a sent-out quote gets the same neutral 404 page as payment links. Headers as 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from encaisse.adapters.web.public_payment import SECURITY_HEADERS, _page, _settings, _uow, not_found
 from encaisse.domain.documents import QuoteStatus, compute_totals
@@ -94,10 +99,21 @@ def quote_pdf(token: str, request: Request) -> Response:
     if found is None:
         return not_found()
     headers = dict(SECURITY_HEADERS)
-    headers["Content-Disposition"] = f'attachment; filename="devis-{found.quote.number}.pdf"'
+    name = f"devis-{found.quote.number}.pdf"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(
         render_quote_pdf(found.quote, found.company), media_type="application/pdf", headers=headers
     )
+
+
+def _client(request: Request) -> dict[str, str]:
+    """Who answered, for the audit trail: address, browser, and whether an Encaisse session came along."""
+    return {
+        "ip": request.client.host if request.client else "",
+        "user_agent": request.headers.get("user-agent", "")[:200],
+        "encaisse_session": "yes" if request.cookies.get("session") else "no",
+    }
 
 
 @router.post(PREFIX + "/{token}/accepter", include_in_schema=False)
@@ -105,22 +121,22 @@ async def accept(token: str, request: Request) -> Response:
     form = await request.form()
     signatory = str(form.get("signatory") or "")[:200]
     agreed = form.get("agreed") == "oui"
-    return _answer(
-        request,
-        token,
-        lambda secret, today: accept_online(_uow(request), token, secret, signatory, agreed, today),
-        signatory,
-    )
+
+    def act(secret: str, today: date) -> object:
+        return accept_online(_uow(request), token, secret, signatory, agreed, today, client=_client(request))
+
+    return await run_in_threadpool(_answer, request, token, act, signatory)  # store work off the event loop
 
 
 @router.post(PREFIX + "/{token}/refuser", include_in_schema=False)
 def refuse(token: str, request: Request) -> Response:
-    return _answer(
-        request, token, lambda secret, today: refuse_online(_uow(request), token, secret, today), ""
-    )
+    def act(secret: str, today: date) -> object:
+        return refuse_online(_uow(request), token, secret, today, client=_client(request))
+
+    return _answer(request, token, act, "")
 
 
-def _answer(request: Request, token: str, act: Any, signatory: str) -> Response:
+def _answer(request: Request, token: str, act: Callable[[str, date], object], signatory: str) -> Response:
     found = _open(request, token)
     if found is None:
         return not_found()
