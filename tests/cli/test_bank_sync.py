@@ -288,6 +288,12 @@ def test_transaction_mapping_of_the_berlin_group_fields() -> None:
     assert (tx.end_to_end_id, tx.bank_ref, tx.bank_code) == ("", "2026120400123", "PRLV")
 
 
+def test_institutions_by_name() -> None:
+    found = feed_for(SandboxBank.demo(IBAN, TODAY)).institutions("FR")
+    assert [i.name for i in found] == sorted((i.name for i in found), key=str.casefold)
+    assert ("BNP_PARIBAS_BNPAFRPP", "BNP Paribas", "BNPAFRPP") in found
+
+
 def test_missing_secrets_are_refused_before_any_call() -> None:
     with pytest.raises(BankFeedError) as caught:
         GoCardlessFeed("", "")

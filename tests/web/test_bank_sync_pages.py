@@ -26,7 +26,9 @@ def test_connect_sync_and_resync_an_account(fresh_world: World) -> None:
     web = fresh_world.app.state.web
     web.settings = replace(web.settings, bank_feed="sandbox")
     client = Client(fresh_world.app).login(fresh_world.a.owner_email)
-    assert "Connecter un compte" in client.get("/banque").text
+    page = html.unescape(client.get("/banque").text)
+    assert "Connecter un compte" in page
+    assert '<option value="BNP_PARIBAS_BNPAFRPP">BNP Paribas</option>' in page  # the owner picks a name
 
     sent = client.post("/banque/connexions", {"institution_id": "SANDBOXFINANCE_SFIN0000"})
     assert sent.status_code == 303
@@ -54,6 +56,7 @@ def test_connect_sync_and_resync_an_account(fresh_world: World) -> None:
 def test_bad_answers_get_french_messages_and_store_nothing(fresh_world: World) -> None:
     client = Client(fresh_world.app).login(fresh_world.a.owner_email)
     # No aggregator secrets configured (the default feed is GoCardless).
+    assert 'name="institution_id" required' in client.get("/banque").text  # no list: the identifier
     refused = client.post("/banque/connexions", {"institution_id": "BNP_PARIBAS_BNPAFRPP"})
     assert (refused.status_code, refused.headers["location"]) == (303, "/banque")
     assert "ENCAISSE_GOCARDLESS_SECRET_ID" in flashes(client.get("/banque"))

@@ -31,6 +31,7 @@ __all__ = [
     "BankFeedError",
     "Consent",
     "ConsentFeed",
+    "Institution",
     "SyncOutcome",
     "finish_connection",
     "start_connection",
@@ -143,8 +144,18 @@ class Consent(NamedTuple):
     link: str  # where the owner gives consent at the bank; it comes back to the redirect URL
 
 
+class Institution(NamedTuple):
+    id: str  # the aggregator's id, e.g. "BNP_PARIBAS_BNPAFRPP"
+    name: str
+    bic: str = ""
+
+
 class ConsentFeed(BankFeed, Protocol):
     """A feed that can also ask the account owner's consent (PSD2 strong customer authentication)."""
+
+    def institutions(self, country: str) -> list[Institution]:
+        """The banks of ``country`` (ISO 3166 alpha-2) the owner can connect, by name."""
+        ...
 
     def start_consent(self, institution_id: str, redirect_url: str, reference: str) -> Consent: ...
 

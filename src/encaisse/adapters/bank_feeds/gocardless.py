@@ -22,7 +22,7 @@ import httpx
 
 from encaisse.domain.bank import BankTransaction, Statement
 from encaisse.domain.money import round_money
-from encaisse.services.bank_sync import BankFeedError, Consent
+from encaisse.services.bank_sync import BankFeedError, Consent, Institution
 
 __all__ = ["API_BASE", "GoCardlessFeed", "transaction_from"]
 
@@ -82,6 +82,28 @@ class GoCardlessFeed:
             account_holder=str(details.get("ownerName") or ""),
         )
 
+    def institutions(self, country: str) -> list[Institution]:
+        """``GET institutions/?country=fr``: the banks the owner can connect, sorted by name."""
+        response = self._authorized("GET", "institutions/", params={"country": country.lower()})
+        if response.status_code >= 400:
+            _json(response)  # raises with the code of the error
+        try:
+            listed = response.json()
+        except ValueError as exc:
+            raise BankFeedError(
+                "GoCardless answered something that is not JSON", code="BANK-FEED-DATA"
+            ) from exc
+        if not isinstance(listed, list):
+            raise BankFeedError("GoCardless answered institutions in an unknown shape", code="BANK-FEED-DATA")
+        found = [
+            Institution(
+                str(i["id"]), " ".join(str(i.get("name") or i["id"]).split()), str(i.get("bic") or "")
+            )
+            for i in listed
+            if isinstance(i, dict) and isinstance(i.get("id"), str)
+        ]
+        return sorted(found, key=lambda i: i.name.casefold())
+
     def start_consent(self, institution_id: str, redirect_url: str, reference: str) -> Consent:
         """``POST requisitions/``: the link where the owner consents; the bank then sends them to
         ``redirect_url?ref=reference``."""
@@ -129,6 +151,17 @@ class GoCardlessFeed:
         params: dict[str, str] | None = None,
         json: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        return _json(self._authorized(method, path, params=params, json=json))
+
+    def _authorized(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """The answer to a call with the bearer token; an expired token is renewed once."""
         for attempt in (1, 2):
             if not self._token:
                 self._token = self._new_token()
@@ -136,7 +169,7 @@ class GoCardlessFeed:
             if response.status_code == 401 and attempt == 1 and _error_type(response) not in _CONSENT_ERRORS:
                 self._token = ""  # the access token expired (24 h): renew it once
                 continue
-            return _json(response)
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _new_token(self) -> str:

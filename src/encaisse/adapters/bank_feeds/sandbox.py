@@ -21,7 +21,15 @@ from typing import Any
 
 import httpx
 
-__all__ = ["SandboxAccount", "SandboxBank"]
+__all__ = ["SANDBOX_INSTITUTIONS", "SandboxAccount", "SandboxBank"]
+
+#: What ``GET institutions/?country=fr`` answers in the sandbox (a few names, their shape).
+SANDBOX_INSTITUTIONS = [
+    {"id": "SANDBOXFINANCE_SFIN0000", "name": "Sandbox Finance (banque de démonstration)", "bic": "SFIN0000"},
+    {"id": "BNP_PARIBAS_BNPAFRPP", "name": "BNP Paribas", "bic": "BNPAFRPP"},
+    {"id": "CREDIT_AGRICOLE_AGRIFRPP", "name": "Crédit Agricole", "bic": "AGRIFRPP"},
+    {"id": "CIC_CMCIFRPP", "name": "CIC", "bic": "CMCIFRPP"},
+]
 
 
 @dataclass
@@ -108,6 +116,8 @@ class SandboxBank:
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             return _error(401, "Token is invalid or expired")
         parts = path.strip("/").split("/")
+        if parts == ["institutions"] and request.method == "GET":
+            return httpx.Response(200, json=SANDBOX_INSTITUTIONS)
         if parts[0] == "requisitions":
             return self._requisitions(request, parts)
         if len(parts) != 3 or parts[0] != "accounts" or request.method != "GET":

@@ -24,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from encaisse.adapters.web.context import CSRF, Ctx, member, writer
 from encaisse.adapters.web.forms import text, upload
 from encaisse.adapters.web.messages_fr import problem_fr
-from encaisse.adapters.web.pages_bank_sync import connection_views
+from encaisse.adapters.web.pages_bank_sync import connection_views, institution_choices
 from encaisse.adapters.web.rendering import csv_response, flash, query_string, render
 from encaisse.domain.errors import EncaisseError, FormatError, Problem
 from encaisse.domain.parties import compact_digits
@@ -259,6 +259,7 @@ def _bank_page(
     with ctx.uow.read() as repo:
         accounts = repo.list_accounts(ctx.company_id)
         connections = connection_views(repo.list_bank_connections(ctx.company_id))
+    institutions = institution_choices(ctx) if ctx.can_write else []
     rows, total, page, pages = transactions_page(ctx, state, iban, page)
     params: dict[str, object] = {"etat": state, "compte": iban, "page": page}
     return render(
@@ -270,6 +271,7 @@ def _bank_page(
         title="Banque",
         accounts=accounts,
         connections=connections,
+        institutions=institutions,
         rows=rows,
         total=total,
         page=page,

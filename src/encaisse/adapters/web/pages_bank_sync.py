@@ -9,7 +9,7 @@ again on demand; the daily job reads them all (``adapters/jobs/runner.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
@@ -29,6 +29,7 @@ from encaisse.services.bank_sync import (
     LINKED,
     BankConnection,
     ConsentFeed,
+    Institution,
     finish_connection,
     start_connection,
     sync_connection,
@@ -73,6 +74,30 @@ def connection_views(connections: list[BankConnection]) -> list[ConnectionView]:
         for c in connections
         if c.status != LINKED
     ]
+
+
+INSTITUTIONS_TTL = timedelta(hours=24)
+
+
+def institution_choices(ctx: Ctx) -> list[Institution]:
+    """The French banks the aggregator can connect, for the « Connecter un compte » list.
+
+    Read once a day per app (the list rarely changes); empty when the aggregator is not configured
+    or does not answer: the page then asks for the bank's identifier instead.
+    """
+    now = datetime.now(UTC)
+    cached = ctx.state.extra.get("bank_institutions")
+    if cached is not None and cached[0] > now:
+        return list(cached[1])
+    try:
+        found = _feed(ctx).institutions("FR")
+    except EncaisseError:
+        found = []
+    ctx.state.extra["bank_institutions"] = (
+        now + (INSTITUTIONS_TTL if found else timedelta(minutes=5)),
+        found,
+    )
+    return found
 
 
 def _feed(ctx: Ctx) -> ConsentFeed:
