@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from encaisse.adapters.bank_feeds import feed_from_settings
+from encaisse.adapters.pdf.fr_format import fr_iban
 from encaisse.adapters.web.context import CSRF, Ctx, writer
 from encaisse.adapters.web.forms import text
 from encaisse.adapters.web.messages_fr import problem_fr
@@ -111,7 +112,7 @@ def _refused(request: Request, exc: EncaisseError) -> Response:
 
 def _synced_message(new: int, iban: str) -> str:
     what = "nouvelle opération importée" if new == 1 else "nouvelles opérations importées"
-    return f"Compte {iban} synchronisé : {new} {what}."
+    return f"Compte {fr_iban(iban)} synchronisé : {new} {what}."
 
 
 @router.post("/banque/connexions")
