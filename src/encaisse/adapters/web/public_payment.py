@@ -143,15 +143,22 @@ def epc_payload(company: Company, invoice: Invoice, reference: str) -> str | Non
         return None
 
 
+def seller_context(company: Company) -> dict[str, str]:
+    """Who issued the document, as every public page shows it."""
+    return {
+        "seller_name": company.name,
+        "seller_address": company.address.one_line(),
+        "seller_siren": " ".join((company.siren[:3], company.siren[3:6], company.siren[6:])).strip(),
+    }
+
+
 def page_context(company: Company, invoice: Invoice, token: str, *, card_enabled: bool) -> dict[str, Any]:
     rf = payment_reference_of(invoice.number, invoice.payment_reference)
     payload = epc_payload(company, invoice, compact_rf(rf) if rf else "")
     svg = epc_qr.svg(payload, scale=4) if payload else ""
     return {
         "number": invoice.number,
-        "seller_name": company.name,
-        "seller_address": company.address.one_line(),
-        "seller_siren": " ".join((company.siren[:3], company.siren[3:6], company.siren[6:])).strip(),
+        **seller_context(company),
         "customer_name": invoice.customer.name,
         "issue_date": fr_date(invoice.issue_date),
         "due_date": fr_date(invoice.due_date) if invoice.due_date else "",

@@ -19,7 +19,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from encaisse.adapters.web.public_payment import SECURITY_HEADERS, _page, _settings, _uow, not_found
+from encaisse.adapters.web.public_payment import (
+    SECURITY_HEADERS,
+    _page,
+    _settings,
+    _uow,
+    not_found,
+    seller_context,
+)
 from encaisse.domain.documents import QuoteStatus, compute_totals
 from encaisse.domain.dunning import fr_date, fr_money
 from encaisse.domain.errors import ValidationError
@@ -53,9 +60,7 @@ def _context(found: OpenQuote, token: str, **extra: Any) -> dict[str, Any]:
         message = STATE_FR.get(quote.status, STATE_FR[QuoteStatus.EXPIRED]).format(when=when)
     return {
         "number": quote.number,
-        "seller_name": company.name,
-        "seller_address": company.address.one_line(),
-        "seller_siren": " ".join((company.siren[:3], company.siren[3:6], company.siren[6:])).strip(),
+        **seller_context(company),
         "customer_name": quote.customer.name,
         "issue_date": fr_date(quote.issue_date),
         "validity_date": fr_date(quote.validity_date),
