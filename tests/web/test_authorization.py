@@ -94,6 +94,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/banque.csv"): MEMBER,
     ("POST", "/banque/releves"): WRITER,
     ("POST", "/banque/connexions"): WRITER,
+    ("POST", "/devis/{quote_id}/lien"): WRITER,
+    ("POST", "/devis/{quote_id}/lien/revoquer"): WRITER,
     ("GET", "/banque/connexions/retour"): WRITER,
     ("POST", "/banque/connexions/{connection_id}/synchroniser"): WRITER,
     ("GET", "/rapprochement"): MEMBER,

@@ -18,7 +18,7 @@ import pytest
 
 from encaisse.domain.documents import Line, Quote, QuoteStatus
 from encaisse.services import quotes
-from encaisse.services.quote_links import QuoteLinkError, accept_online, quote_token
+from encaisse.services.quote_links import QuoteLinkError, accept_online, link_token, token_of
 
 from .conftest import Client, World
 
@@ -37,8 +37,10 @@ def sent_quote(world: World, *, validity: date | None = None) -> tuple[int, str]
             (Line("Rénovation du tableau électrique", Decimal(1), Decimal("1450.00")),),
         ),
     )
-    quotes.send_quote(world.uow, world.a.company_id, made.id or 0)
-    return made.id or 0, quote_token(world.a.company_id, made.id or 0, SECRET)
+    quotes.send_quote(world.uow, world.a.company_id, made.id or 0)  # sending makes the link
+    token = link_token(world.uow, world.a.company_id, made.id or 0, SECRET)
+    assert token is not None
+    return made.id or 0, token
 
 
 def _customer(world: World) -> Any:
@@ -111,13 +113,13 @@ def test_declining_and_expired_quotes(fresh_world: World) -> None:
 
 def test_bad_links_get_the_same_neutral_404(fresh_world: World) -> None:
     quote_id, token = sent_quote(fresh_world)
-    value, signature = token.split(".", 2)[:2], token.rsplit(".", 1)[1]
-    draft_token = quote_token(fresh_world.a.company_id, fresh_world.a.quote_id, SECRET)  # never sent
-    other_company = quote_token(fresh_world.b.company_id, quote_id, SECRET)
-    forged = quote_token(fresh_world.a.company_id, quote_id, "another-secret")
-    tampered = f"{fresh_world.a.company_id}.{quote_id + 1}.{signature}"
+    nonce, signature = token.rsplit(".", 1)
+    assert str(quote_id) not in nonce.split("-")  # nothing to read in a link
+    forged = token_of(nonce, "another-secret")
+    tampered = f"{nonce[:-1]}{'A' if nonce[-1] != 'A' else 'B'}.{signature}"
+    unknown = token_of("x" * 43, SECRET)  # well signed, no such link
     bodies = set()
-    for bad in (draft_token, other_company, forged, tampered, "garbage", token + "x"):
+    for bad in (forged, tampered, unknown, "garbage", token + "x"):
         for path in (f"/devis-en-ligne/{bad}", f"/devis-en-ligne/{bad}/pdf"):
             answer = Client(fresh_world.app).http.get(path)
             assert answer.status_code == 404, (bad, path)
@@ -127,8 +129,30 @@ def test_bad_links_get_the_same_neutral_404(fresh_world: World) -> None:
         )
         assert post.status_code == 404
     assert len(bodies) == 1
-    assert value
     assert status_of(fresh_world, quote_id) is QuoteStatus.SENT
+    assert (
+        link_token(fresh_world.uow, fresh_world.a.company_id, fresh_world.a.quote_id, SECRET) is None
+    )  # draft
+
+
+def test_the_owner_replaces_or_revokes_the_link(fresh_world: World) -> None:
+    quote_id, token = sent_quote(fresh_world)
+    owner = Client(fresh_world.app).login(fresh_world.a.owner_email)
+    assert owner.post(f"/devis/{quote_id}/lien").status_code == 303  # replace
+    new = link_token(fresh_world.uow, fresh_world.a.company_id, quote_id, SECRET)
+    assert new is not None
+    assert new != token
+    customer = Client(fresh_world.app).http
+    assert customer.get(f"/devis-en-ligne/{token}").status_code == 404  # the old one stopped working
+    assert customer.get(f"/devis-en-ligne/{new}").status_code == 200
+    assert owner.post(f"/devis/{quote_id}/lien/revoquer").status_code == 303
+    assert customer.get(f"/devis-en-ligne/{new}").status_code == 404
+    page = html.unescape(owner.get(f"/devis/{quote_id}").text)
+    assert "Ce devis n'a pas de lien d'acceptation en ligne." in page
+    assert "Créer le lien" in page
+    other_company = Client(fresh_world.app).login(fresh_world.b.owner_email)
+    assert other_company.post(f"/devis/{quote_id}/lien").status_code == 404
+    assert link_token(fresh_world.uow, fresh_world.a.company_id, quote_id, SECRET) is None
 
 
 def test_the_link_is_for_writers_and_a_number_with_a_dash_downloads(fresh_world: World) -> None:

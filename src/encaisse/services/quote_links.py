@@ -1,8 +1,9 @@
 """Online acceptance of a quote (SCENARIOS §2: « The customer accepts it online »).
 
-A sent quote has a public link, ``/devis-en-ligne/{token}``: the token is the company and quote
-ids signed with the secret key (HMAC-SHA256, own salt), so it cannot be guessed or altered, and
-only the spelling that was signed is accepted. The customer reads the quote, downloads its PDF and
+A sent quote has a public link, ``/devis-en-ligne/{token}``: the token is a random nonce stored
+on the quote, signed with the secret key (HMAC-SHA256, own salt), so it cannot be guessed or
+altered and reveals nothing; only the spelling that was signed is accepted. Sending the quote
+makes the link; the owner can replace it (the old one stops working) or revoke it. The customer reads the quote, downloads its PDF and
 accepts it — typing their name and ticking « Bon pour accord » (QUO-B2B: the acceptance is dated
 and attributed in the audit trail) — or declines it. Only a *sent* quote whose validity date has
 not passed can be answered; any other state shows what happened instead.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
@@ -25,7 +27,16 @@ from encaisse.domain.parties import Company
 from encaisse.services import audit
 from encaisse.services.ports import UnitOfWork
 
-__all__ = ["QuoteLinkError", "accept_online", "open_quote", "quote_token", "refuse_online"]
+__all__ = [
+    "QuoteLinkError",
+    "accept_online",
+    "link_token",
+    "new_link",
+    "open_quote",
+    "refuse_online",
+    "revoke_link",
+    "token_of",
+]
 
 SALT = "encaisse.quote-acceptance"
 MAX_SIGNATORY = 120
@@ -51,29 +62,54 @@ def _signer(secret: str) -> Signer:
     return Signer(secret, salt=SALT, digest_method=hashlib.sha256)
 
 
-def quote_token(company_id: int, quote_id: int, secret: str) -> str:
-    """The public token of a quote (the same every time: the link can be sent again)."""
-    return _signer(secret).sign(f"{company_id}.{quote_id}".encode()).decode("ascii")
+def token_of(nonce: str, secret: str) -> str:
+    return _signer(secret).sign(nonce.encode("ascii")).decode("ascii")
 
 
-def _ids(token: str, secret: str) -> tuple[int, int] | None:
+def new_link(uow: UnitOfWork, company_id: int, quote_id: int, secret: str, *, actor: str = "") -> str:
+    """A new link for the quote (the previous one, if any, stops working); its token."""
+    nonce = secrets.token_urlsafe(32)
+    with uow() as repo:
+        quote = repo.get_quote(company_id, quote_id)  # NotFoundError outside the company
+        repo.set_quote_link_nonce(company_id, quote_id, nonce)
+        audit.record(repo, company_id, "quote.link", "quote", quote_id, {"number": quote.number}, actor=actor)
+    return token_of(nonce, secret)
+
+
+def revoke_link(uow: UnitOfWork, company_id: int, quote_id: int, *, actor: str = "") -> None:
+    with uow() as repo:
+        quote = repo.get_quote(company_id, quote_id)
+        repo.set_quote_link_nonce(company_id, quote_id, None)
+        audit.record(
+            repo, company_id, "quote.link_revoked", "quote", quote_id, {"number": quote.number}, actor=actor
+        )
+
+
+def link_token(uow: UnitOfWork, company_id: int, quote_id: int, secret: str) -> str | None:
+    """The token of the quote's current link, None when it has none."""
+    read = getattr(uow, "read", uow)
+    with read() as repo:
+        nonce = repo.quote_link_nonce(company_id, quote_id)
+    return token_of(nonce, secret) if nonce else None
+
+
+def _ids(uow: UnitOfWork, token: str, secret: str) -> tuple[int, int] | None:
     signer = _signer(secret)
     try:
         raw = token.encode("ascii")
-        value = signer.unsign(raw)
+        nonce = signer.unsign(raw)
     except (BadSignature, UnicodeError):
         return None
-    if not hmac.compare_digest(signer.sign(value), raw):  # one spelling per link (see payment_links)
+    if not hmac.compare_digest(signer.sign(nonce), raw):  # one spelling per link (see payment_links)
         return None
-    company, _, quote = value.decode("ascii").partition(".")
-    if not (company.isdigit() and quote.isdigit()):
-        return None
-    return int(company), int(quote)
+    read = getattr(uow, "read", uow)
+    with read() as repo:
+        return repo.quote_of_link_nonce(nonce.decode("ascii"))
 
 
 def open_quote(uow: UnitOfWork, token: str, secret: str, today: date) -> OpenQuote | None:
     """The quote behind ``token`` (None for any token that does not lead to a sent-out quote)."""
-    ids = _ids(token, secret)
+    ids = _ids(uow, token, secret)
     if ids is None:
         return None
     company_id, quote_id = ids

@@ -9,6 +9,7 @@ Transitions come from the table in :mod:`encaisse.domain.lifecycle`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -116,6 +117,8 @@ def _transition(
             company = repo.get_company(company_id)
             _raise_if(check_quote(current, company), "QUOTE-NOT-COMPLIANT")
         updated = replace(current, status=status, accepted_on=accepted_on or current.accepted_on)
+        if action == "send" and repo.quote_link_nonce(company_id, quote_id) is None:
+            repo.set_quote_link_nonce(company_id, quote_id, secrets.token_urlsafe(32))  # online link
         if not repo.answer_quote(updated, expected=current.status):  # never over an answer given meanwhile
             raise TransitionError(
                 f"quote {current.number} changed meanwhile (answered online?): reload it",

@@ -702,6 +702,29 @@ class SqlRepository(
         self._insert_lines(quote.company_id, quote.lines, quote_id=quote.id)
         return quote
 
+    def quote_link_nonce(self, company_id: int, quote_id: int) -> str | None:
+        value = self.conn.execute(
+            sa.select(t.quote.c.link_nonce).where(
+                t.quote.c.id == quote_id, t.quote.c.company_id == company_id
+            )
+        ).scalar_one_or_none()
+        return str(value) if value else None
+
+    def set_quote_link_nonce(self, company_id: int, quote_id: int, nonce: str | None) -> None:
+        self.conn.execute(
+            t.quote.update()
+            .where(t.quote.c.id == quote_id, t.quote.c.company_id == company_id)
+            .values(link_nonce=nonce)
+        )
+
+    def quote_of_link_nonce(self, nonce: str) -> tuple[int, int] | None:
+        """(company id, quote id) of a link nonce: the only query not scoped to a company, as the
+        public link is the key (services/quote_links.py)."""
+        row = self.conn.execute(
+            sa.select(t.quote.c.company_id, t.quote.c.id).where(t.quote.c.link_nonce == nonce)
+        ).first()
+        return (int(row[0]), int(row[1])) if row else None
+
     def answer_quote(self, quote: Quote, *, expected: QuoteStatus) -> bool:
         """Set the quote's status (and acceptance date) only if it is still ``expected``: an answer
         given meanwhile in another transaction is never overwritten. True when it was set."""

@@ -166,7 +166,10 @@ quote = sa.Table(
     sa.Column("accepted_on", sa.Date, nullable=True),
     sa.Column("total_excl_tax", Money(), nullable=False),
     sa.Column("total_incl_tax", Money(), nullable=False),
+    # The random nonce of the quote's online-acceptance link (services/quote_links.py); NULL: no link.
+    sa.Column("link_nonce", sa.String(64), nullable=True),
     sa.UniqueConstraint("company_id", "number", name="uq_quote_company_number"),
+    sa.Index("uq_quote_link_nonce", "link_nonce", unique=True),
 )
 
 invoice = sa.Table(

@@ -31,7 +31,7 @@ from encaisse.domain.parties import Party
 from encaisse.services import quotes
 from encaisse.services.clock import today
 from encaisse.services.document_input import invoice_from_data
-from encaisse.services.quote_links import quote_token
+from encaisse.services.quote_links import link_token, new_link, revoke_link
 
 router = APIRouter(dependencies=CSRF, include_in_schema=False)
 VALIDITY_DAYS = 30
@@ -205,12 +205,7 @@ def _detail(
         section="quotes",
         title=f"Devis {quote.number}",
         q=quote,
-        online_url=(  # the key the public page checks with (as payment links)
-            f"{ctx.state.settings.base_url}/devis-en-ligne/"
-            + quote_token(ctx.company_id, quote_id, ctx.state.settings.secret_key)
-            if quote.status is QuoteStatus.SENT and ctx.can_write and ctx.state.settings.secret_key
-            else ""
-        ),
+        online_url=_online_url(ctx, quote),
         totals=compute_totals(quote),
         invoices=invoices,
         errors=_flat(errors or {}),
@@ -281,6 +276,30 @@ def accept_quote(request: Request, quote_id: Id, ctx: Ctx = Depends(writer)) -> 
 @router.post("/devis/{quote_id}/refuser")
 def refuse_quote(request: Request, quote_id: Id, ctx: Ctx = Depends(writer)) -> Response:
     return _act(request, ctx, quote_id, "refuse")
+
+
+def _online_url(ctx: Ctx, quote: Quote) -> str | None:
+    """The online-acceptance link of a sent quote, for writers: "" when it has none yet, None when
+    it is not shown (signed with the key the public page checks with, as payment links)."""
+    secret = ctx.state.settings.secret_key
+    if quote.status is not QuoteStatus.SENT or not ctx.can_write or not secret or quote.id is None:
+        return None
+    token = link_token(ctx.uow, ctx.company_id, quote.id, secret)
+    return f"{ctx.state.settings.base_url}/devis-en-ligne/{token}" if token else ""
+
+
+@router.post("/devis/{quote_id}/lien")
+def renew_link(request: Request, quote_id: Id, ctx: Ctx = Depends(writer)) -> Response:
+    new_link(ctx.uow, ctx.company_id, quote_id, ctx.state.settings.secret_key, actor=ctx.actor)
+    flash(request, "Nouveau lien d'acceptation en ligne : l'ancien ne fonctionne plus.")
+    return RedirectResponse(f"/devis/{quote_id}", status_code=303)
+
+
+@router.post("/devis/{quote_id}/lien/revoquer")
+def revoke_online_link(request: Request, quote_id: Id, ctx: Ctx = Depends(writer)) -> Response:
+    revoke_link(ctx.uow, ctx.company_id, quote_id, actor=ctx.actor)
+    flash(request, "Lien d'acceptation en ligne révoqué : le client ne peut plus l'ouvrir.")
+    return RedirectResponse(f"/devis/{quote_id}", status_code=303)
 
 
 @router.post("/devis/{quote_id}/acompte")
