@@ -7,13 +7,14 @@ Payments received in the last days are left unreconciled so the bank page and
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from encaisse.domain.bank import dedupe_key
-from encaisse.domain.documents import Invoice, InvoiceStatus, Line, LineNature, compute_totals
+from encaisse.domain.documents import Invoice, InvoiceStatus, Line, LineNature, QuoteStatus, compute_totals
 from encaisse.domain.lifecycle import status_after_payments
 from encaisse.domain.money import ZERO
 from encaisse.domain.numbering import fiscal_year_of, series_key
@@ -62,7 +63,9 @@ def load_demo(uow: UnitOfWork, *, seed: int, today: date, months: int = 14) -> s
                 nature=item.nature.value,
             )
         for q in ds.quotes:
-            repo.add_quote(replace(q, company_id=cid, customer=parties[q.customer.name]))
+            quote = repo.add_quote(replace(q, company_id=cid, customer=parties[q.customer.name]))
+            if quote.status is QuoteStatus.SENT and quote.id is not None:  # sent: its online link
+                repo.set_quote_link_nonce(cid, quote.id, secrets.token_urlsafe(32))
 
         recent = {p for p in ds.payments if p.bank_ref and p.date > today - timedelta(days=UNRECONCILED_DAYS)}
         unrecorded: dict[str, Decimal] = defaultdict(lambda: ZERO)
