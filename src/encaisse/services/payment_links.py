@@ -14,18 +14,15 @@ unknown, revoked and expired tokens all give None (the page answers the same 404
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from itsdangerous import BadSignature, Signer
-
 from encaisse.domain.documents import DocumentKind, Invoice, InvoiceStatus
 from encaisse.domain.errors import EncaisseError, NotFoundError
+from encaisse.services import signed_tokens
 from encaisse.services.ports import Repository
 
 SALT = "encaisse.payment-link"
@@ -63,34 +60,17 @@ class PaymentLinkError(EncaisseError):
     code = "PAYLINK-NOT-PAYABLE"
 
 
-def _signer(secret: str) -> Signer:
-    if not secret:
-        raise EncaisseError(
-            "no secret key to sign payment links (ENCAISSE_SECRET_KEY)", code="PAYLINK-SECRET"
-        )
-    return Signer(secret, salt=SALT, digest_method=hashlib.sha256)
+_TOKENS = signed_tokens.TokenKind(SALT, "payment links", "PAYLINK-SECRET")
 
 
 def sign_nonce(nonce: str, secret: str) -> str:
     """The public token of a stored nonce."""
-    return _signer(secret).sign(nonce.encode("ascii")).decode("ascii")
+    return signed_tokens.sign(nonce, secret, _TOKENS)
 
 
 def unsign_token(token: str, secret: str) -> str | None:
-    """The nonce of a token whose signature is right (constant-time check), else None.
-
-    Only the token as signed is accepted: the last base64 character of a 32-byte signature
-    carries 2 unused bits, so 4 spellings decode to the same signature; the 3 others are
-    refused like any other altered token (one URL per link).
-    """
-    signer = _signer(secret)
-    try:
-        nonce = signer.unsign(token.encode("ascii"))
-    except (BadSignature, UnicodeError):
-        return None
-    if not hmac.compare_digest(signer.sign(nonce), token.encode("ascii")):
-        return None
-    return nonce.decode("ascii")
+    """The nonce of a token whose signature is right (only the spelling signed), else None."""
+    return signed_tokens.unsign(token, secret, _TOKENS)
 
 
 def url_for_token(base_url: str, token: str) -> str:

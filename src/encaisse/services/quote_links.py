@@ -11,20 +11,16 @@ not passed can be answered; any other state shows what happened instead.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
 
-from itsdangerous import BadSignature, Signer
-
 from encaisse.domain import lifecycle
 from encaisse.domain.documents import Quote, QuoteStatus
 from encaisse.domain.errors import EncaisseError, Problem, ValidationError
 from encaisse.domain.parties import Company
-from encaisse.services import audit
+from encaisse.services import audit, signed_tokens
 from encaisse.services.ports import UnitOfWork
 
 __all__ = [
@@ -54,16 +50,17 @@ class OpenQuote(NamedTuple):
     answerable: bool  # sent and still valid on the day asked
 
 
-def _signer(secret: str) -> Signer:
-    if not secret:
-        raise EncaisseError(
-            "no secret key to sign quote links (ENCAISSE_SECRET_KEY)", code="QUOTE-LINK-SECRET"
-        )
-    return Signer(secret, salt=SALT, digest_method=hashlib.sha256)
+_TOKENS = signed_tokens.TokenKind(SALT, "quote links", "QUOTE-LINK-SECRET")
 
 
 def token_of(nonce: str, secret: str) -> str:
-    return _signer(secret).sign(nonce.encode("ascii")).decode("ascii")
+    return signed_tokens.sign(nonce, secret, _TOKENS)
+
+
+def _reading(uow: UnitOfWork) -> UnitOfWork:
+    """A read-only transaction where the store has one (no write lock for a page read)."""
+    read: UnitOfWork = getattr(uow, "read", uow)
+    return read
 
 
 def new_link(uow: UnitOfWork, company_id: int, quote_id: int, secret: str, *, actor: str = "") -> str:
@@ -87,24 +84,17 @@ def revoke_link(uow: UnitOfWork, company_id: int, quote_id: int, *, actor: str =
 
 def link_token(uow: UnitOfWork, company_id: int, quote_id: int, secret: str) -> str | None:
     """The token of the quote's current link, None when it has none."""
-    read = getattr(uow, "read", uow)
-    with read() as repo:
+    with _reading(uow)() as repo:
         nonce = repo.quote_link_nonce(company_id, quote_id)
     return token_of(nonce, secret) if nonce else None
 
 
 def _ids(uow: UnitOfWork, token: str, secret: str) -> tuple[int, int] | None:
-    signer = _signer(secret)
-    try:
-        raw = token.encode("ascii")
-        nonce = signer.unsign(raw)
-    except (BadSignature, UnicodeError):
+    nonce = signed_tokens.unsign(token, secret, _TOKENS)
+    if nonce is None:
         return None
-    if not hmac.compare_digest(signer.sign(nonce), raw):  # one spelling per link (see payment_links)
-        return None
-    read = getattr(uow, "read", uow)
-    with read() as repo:
-        return repo.quote_of_link_nonce(nonce.decode("ascii"))
+    with _reading(uow)() as repo:
+        return repo.quote_of_link_nonce(nonce)
 
 
 def open_quote(uow: UnitOfWork, token: str, secret: str, today: date) -> OpenQuote | None:
@@ -113,8 +103,7 @@ def open_quote(uow: UnitOfWork, token: str, secret: str, today: date) -> OpenQuo
     if ids is None:
         return None
     company_id, quote_id = ids
-    read = getattr(uow, "read", uow)  # a read-only transaction where the store has one (no write lock)
-    with read() as repo:
+    with _reading(uow)() as repo:
         try:
             quote = repo.get_quote(company_id, quote_id)
             company = repo.get_company(company_id)

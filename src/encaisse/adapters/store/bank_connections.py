@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from encaisse.adapters.store import tables as t
-from encaisse.adapters.store.collections_repository import _utc as utc
+from encaisse.adapters.store.types import utc
 from encaisse.services.bank_import import SYNC_FORMAT_PREFIX
 from encaisse.services.bank_sync import BankConnection
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from encaisse.adapters.store import tables as t
+from encaisse.adapters.store.types import utc
 from encaisse.services.collections import DunningRecord, ReminderRecord
 from encaisse.services.mail_queue import EmailRecord
 from encaisse.services.online_payments import OnlinePaymentRecord
@@ -30,18 +31,11 @@ from encaisse.services.payment_links import LinkRecord
 _RETRY = re.compile(r"^\[retry_at=([^\]]+)\] ?")
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back: they were stored in UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _with_retry_at(error: str, at: datetime | None) -> str:
     plain = _RETRY.sub("", error)
     if at is None:
         return plain
-    return f"[retry_at={_utc(at).isoformat()}] {plain}"  # type: ignore[union-attr]
+    return f"[retry_at={utc(at).isoformat()}] {plain}"  # type: ignore[union-attr]
 
 
 def retry_at_of(last_error: str) -> datetime | None:
@@ -64,8 +58,8 @@ def _email_from(r: Any) -> EmailRecord:
         last_error=r.last_error,
         message_id=r.message_id,
         dedupe_key=r.dedupe_key,
-        created_at=_utc(r.created_at),
-        sent_at=_utc(r.sent_at),
+        created_at=utc(r.created_at),
+        sent_at=utc(r.sent_at),
     )
 
 
@@ -75,9 +69,9 @@ def _link_from(r: Any) -> LinkRecord:
         company_id=r.company_id,
         invoice_id=r.invoice_id,
         nonce=r.nonce,
-        created_at=_utc(r.created_at),
-        revoked_at=_utc(r.revoked_at),
-        opened_at=_utc(r.opened_at),
+        created_at=utc(r.created_at),
+        revoked_at=utc(r.revoked_at),
+        opened_at=utc(r.opened_at),
     )
 
 
@@ -90,7 +84,7 @@ def _online_from(r: Any) -> OnlinePaymentRecord:
         session_id=r.session_id,
         amount=r.amount,
         status=r.status,
-        paid_at=_utc(r.paid_at),
+        paid_at=utc(r.paid_at),
     )
 
 
@@ -158,7 +152,7 @@ class CollectionsRepositoryMixin:
             .limit(limit * 4)
         ).all()
         claimed: list[EmailRecord] = []
-        now_utc = _utc(now)
+        now_utc = utc(now)
         assert now_utc is not None
         for row in rows:
             due = retry_at_of(row.last_error)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,13 +19,9 @@ from sqlalchemy.engine import Connection
 
 from encaisse.adapters.store import tables as t
 from encaisse.adapters.store import tables_financing as tf
+from encaisse.adapters.store.types import utc
 from encaisse.domain.payables import PayableInvoice, PaymentBatch
 from encaisse.services.ports_financing import FinancingAssignmentRecord, PaymentBatchRecord
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they were stored in UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _payable_from(r: Any) -> PayableInvoice:
@@ -43,7 +39,7 @@ def _payable_from(r: Any) -> PayableInvoice:
         supplier_iban=r.supplier_iban,
         supplier_bic=r.supplier_bic,
         status=r.status,
-        approved_at=_utc(r.approved_at) if r.approved_at is not None else None,
+        approved_at=utc(r.approved_at) if r.approved_at is not None else None,
         payment_reference=r.payment_reference,
     )
 
@@ -172,7 +168,7 @@ class FinancingRepositoryMixin:
         )
         return [
             PaymentBatchRecord(
-                r.id, _utc(r.created_at), r.execution_date, r.total, r.n, r.message_id, r.version
+                r.id, utc(r.created_at), r.execution_date, r.total, r.n, r.message_id, r.version
             )
             for r in rows
         ]
@@ -257,7 +253,7 @@ class FinancingRepositoryMixin:
                 r.id,
                 r.kind,
                 r.bank_name,
-                _utc(r.created_at),
+                utc(r.created_at),
                 r.total,
                 tuple(invoices[r.id]),
                 bool(r.has_bordereau),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -45,3 +46,14 @@ def Money() -> ScaledDecimal:  # noqa: N802 - reads like a type
 
 def Quantity() -> ScaledDecimal:  # noqa: N802
     return ScaledDecimal(4)
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
+def utc(value: datetime | None) -> datetime | None:
+    """A stored instant in UTC: SQLite gives naive datetimes back (they were stored in UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

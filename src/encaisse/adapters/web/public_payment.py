@@ -67,14 +67,14 @@ def _templates() -> Environment:
     )
 
 
-def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def public_page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     html = _templates().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
 def not_found() -> HTMLResponse:
     """The one answer for every token that does not lead to a payable invoice."""
-    return _page("not_found.html", 404)
+    return public_page("not_found.html", 404)
 
 
 def _from_state(request: Request, name: str) -> Any:
@@ -86,7 +86,7 @@ def _from_state(request: Request, name: str) -> Any:
     return value
 
 
-def _uow(request: Request) -> SqlUnitOfWork:
+def uow_of(request: Request) -> SqlUnitOfWork:
     state = request.app.state
     cached = getattr(state, "collections_uow", None)
     if isinstance(cached, SqlUnitOfWork):
@@ -97,7 +97,7 @@ def _uow(request: Request) -> SqlUnitOfWork:
     return wrapped
 
 
-def _settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = _from_state(request, "settings")
     return settings
 
@@ -109,13 +109,13 @@ def _provider(request: Request) -> PaymentProvider | None:
     if not hasattr(state, "payment_provider"):
         from encaisse.adapters.payments import provider_from_settings
 
-        state.payment_provider = provider_from_settings(_settings(request))
+        state.payment_provider = provider_from_settings(settings_of(request))
     provider: PaymentProvider | None = state.payment_provider
     return provider
 
 
 def _base_url(request: Request) -> str:
-    return _settings(request).base_url.rstrip("/")
+    return settings_of(request).base_url.rstrip("/")
 
 
 def group4(value: str) -> str:
@@ -178,8 +178,8 @@ def page_context(company: Company, invoice: Invoice, token: str, *, card_enabled
 
 @router.get("/pay/{token}", response_class=HTMLResponse, include_in_schema=False)
 def payment_page(token: str, request: Request) -> Response:
-    uow = _uow(request)
-    secret = _settings(request).secret_key
+    uow = uow_of(request)
+    secret = settings_of(request).secret_key
     with uow.read() as repo:
         found = resolve_link(repo, token, secret)
         if found is None:
@@ -188,7 +188,7 @@ def payment_page(token: str, request: Request) -> Response:
     if found.link.opened_at is None:
         with uow() as repo:
             record_opened(repo, found.link, datetime.now(UTC))
-    return _page(
+    return public_page(
         "pay.html", **page_context(company, found.invoice, token, card_enabled=_provider(request) is not None)
     )
 
@@ -197,8 +197,8 @@ def payment_page(token: str, request: Request) -> Response:
 def payment_pdf(token: str, request: Request) -> Response:
     from encaisse.adapters.mail.attachments import invoice_pdf
 
-    with _uow(request).read() as repo:
-        found = resolve_link(repo, token, _settings(request).secret_key)
+    with uow_of(request).read() as repo:
+        found = resolve_link(repo, token, settings_of(request).secret_key)
         if found is None:
             return not_found()
         company = repo.get_company(found.invoice.company_id)
@@ -214,10 +214,10 @@ def payment_checkout(token: str, request: Request) -> Response:
     provider = _provider(request)
     if provider is None:
         return not_found()
-    settings = _settings(request)
+    settings = settings_of(request)
     try:
         checkout = start_checkout(
-            _uow(request),
+            uow_of(request),
             provider,
             token,
             secret=settings.secret_key,
@@ -225,7 +225,7 @@ def payment_checkout(token: str, request: Request) -> Response:
             now=datetime.now(UTC),
         )
     except ProviderError:
-        return _page("unavailable.html", 502, back_url=f"/pay/{token}")
+        return public_page("unavailable.html", 502, back_url=f"/pay/{token}")
     if checkout is None:
         return not_found()
     return RedirectResponse(checkout.url, status_code=303, headers=SECURITY_HEADERS)
@@ -233,13 +233,13 @@ def payment_checkout(token: str, request: Request) -> Response:
 
 @router.get("/pay/{token}/merci", response_class=HTMLResponse, include_in_schema=False)
 def payment_thanks(token: str, request: Request) -> Response:
-    with _uow(request).read() as repo:
-        found = resolve_link(repo, token, _settings(request).secret_key, allow_settled=True)
+    with uow_of(request).read() as repo:
+        found = resolve_link(repo, token, settings_of(request).secret_key, allow_settled=True)
         if found is None:
             return not_found()
         company = repo.get_company(found.invoice.company_id)
     paid = found.invoice.status is InvoiceStatus.PAID
-    return _page("thanks.html", number=found.invoice.number, seller_name=company.name, paid=paid)
+    return public_page("thanks.html", number=found.invoice.number, seller_name=company.name, paid=paid)
 
 
 @router.post("/webhooks/{provider_name}", include_in_schema=False)
@@ -252,7 +252,7 @@ async def provider_webhook(provider_name: str, request: Request) -> Response:
         event = provider.verify_webhook(payload, dict(request.headers))
     except WebhookSignatureError:
         return JSONResponse({"error": "invalid signature"}, status_code=400)
-    uow = _uow(request)
+    uow = uow_of(request)
     try:
         outcome = await run_in_threadpool(handle_event, uow, event, clock.today())
     except IntegrityError:  # the same event delivered twice at once: the other delivery applied it

@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from encaisse.adapters.web.public_payment import (
     SECURITY_HEADERS,
-    _page,
-    _settings,
-    _uow,
     not_found,
+    public_page,
     seller_context,
+    settings_of,
+    uow_of,
 )
 from encaisse.domain.documents import QuoteStatus, compute_totals
 from encaisse.domain.dunning import fr_date, fr_money
@@ -87,13 +87,13 @@ def _context(found: OpenQuote, token: str, **extra: Any) -> dict[str, Any]:
 
 
 def _open(request: Request, token: str) -> OpenQuote | None:
-    return open_quote(_uow(request), token, _settings(request).secret_key, clock.today())
+    return open_quote(uow_of(request), token, settings_of(request).secret_key, clock.today())
 
 
 @router.get(PREFIX + "/{token}", response_class=HTMLResponse, include_in_schema=False)
 def quote_page(token: str, request: Request) -> Response:
     found = _open(request, token)
-    return not_found() if found is None else _page("quote.html", **_context(found, token))
+    return not_found() if found is None else public_page("quote.html", **_context(found, token))
 
 
 @router.get(PREFIX + "/{token}/pdf", include_in_schema=False)
@@ -128,7 +128,9 @@ async def accept(token: str, request: Request) -> Response:
     agreed = form.get("agreed") == "oui"
 
     def act(secret: str, today: date) -> object:
-        return accept_online(_uow(request), token, secret, signatory, agreed, today, client=_client(request))
+        return accept_online(
+            uow_of(request), token, secret, signatory, agreed, today, client=_client(request)
+        )
 
     return await run_in_threadpool(_answer, request, token, act, signatory)  # store work off the event loop
 
@@ -136,7 +138,7 @@ async def accept(token: str, request: Request) -> Response:
 @router.post(PREFIX + "/{token}/refuser", include_in_schema=False)
 def refuse(token: str, request: Request) -> Response:
     def act(secret: str, today: date) -> object:
-        return refuse_online(_uow(request), token, secret, today, client=_client(request))
+        return refuse_online(uow_of(request), token, secret, today, client=_client(request))
 
     return _answer(request, token, act, "")
 
@@ -146,10 +148,12 @@ def _answer(request: Request, token: str, act: Callable[[str, date], object], si
     if found is None:
         return not_found()
     try:
-        act(_settings(request).secret_key, clock.today())
+        act(settings_of(request).secret_key, clock.today())
     except ValidationError as exc:
         errors = [FIELD_FR.get(p.code, p.message) for p in exc.problems]
-        return _page("quote.html", 422, **_context(found, token, errors=errors, signatory=signatory[:120]))
+        return public_page(
+            "quote.html", 422, **_context(found, token, errors=errors, signatory=signatory[:120])
+        )
     except QuoteLinkError:
         pass  # answered or expired meanwhile: the page says what happened
     return RedirectResponse(f"{PREFIX}/{token}", status_code=303, headers=SECURITY_HEADERS)
