@@ -138,7 +138,6 @@ def store_statements(
 ) -> BankImportResult:
     """Store the new transactions of ``(iban, statement)`` pairs in one transaction (files and bank
     feeds alike): dedupe keys skip what is already stored, the closing balance updates the account."""
-    sha = sha256
     new_total = dup_total = 0
     with uow() as repo:
         accounts = []
@@ -163,7 +162,7 @@ def store_statements(
             if fresh:
                 file_id = repo.add_statement_file(
                     company_id,
-                    sha256=sha,
+                    sha256=sha256,
                     filename=filename[:300],
                     fmt=fmt,
                     new=len(fresh),
@@ -180,7 +179,7 @@ def store_statements(
                 company_id,
                 "bank.imported",
                 "statement_file",
-                sha[:16],
+                sha256[:16],
                 {
                     "format": fmt,
                     "new": new_total,
