@@ -130,7 +130,10 @@ mt940_tx = transactions(
     counterparty_name=words(MT_TEXT, max_words=4),
     counterparty_iban=st.just("") | french_ibans,
     remittance=words(MT_TEXT + ":-", max_words=12),
-    end_to_end_id=token(30, MT_TEXT),
+    # values the format reserves for "no reference" (read back as ""): not values to round-trip
+    end_to_end_id=token(30, MT_TEXT).filter(
+        lambda v: v.upper() not in {"NONREF", "NOTPROVIDED", "EREF", "PREF", "KREF"}
+    ),
     bank_ref=token(16),
     bank_code=st.sampled_from(["NTRF", "NMSC", "NDDT", "FCHK"]),
 )
